@@ -1,0 +1,1 @@
+# imagetool/: the image puller and unpacker.

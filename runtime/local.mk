@@ -1,0 +1,1 @@
+# runtime/: the OCI runtime binary.

@@ -1,0 +1,1 @@
+# bats suites for imagetool (a docker-registry on 127.0.0.1).

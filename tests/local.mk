@@ -1,0 +1,9 @@
+# tests/: unit tests (TAP), bats suites and fuzz targets; each area has its fragment.
+EXTRA_DIST += tests/lib
+include $(srcdir)/tests/unit/local.mk
+include $(srcdir)/tests/runtime/local.mk
+include $(srcdir)/tests/imagetool/local.mk
+include $(srcdir)/tests/fuzz/local.mk
+
+TESTS += tests/harness.bats
+EXTRA_DIST += tests/harness.bats

@@ -1,0 +1,1 @@
+# bats suites for runtime (real containers, as root).
