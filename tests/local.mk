@@ -4,6 +4,7 @@ include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/runtime/local.mk
 include $(srcdir)/tests/imagetool/local.mk
 include $(srcdir)/tests/fuzz/local.mk
+include $(srcdir)/tests/payload/local.mk
 
 TESTS += tests/harness.bats
 EXTRA_DIST += tests/harness.bats
