@@ -7,9 +7,9 @@ spec_libspec_a_SOURCES = \
 	spec/json.c spec/json.h \
 	spec/log.c spec/log.h \
 	spec/fsutil.c spec/fsutil.h \
-	spec/runtime_config.c spec/runtime_config.h \
+	spec/runtime_config.c spec/runtime_config.h spec/runtime_config_default.c \
 	spec/runtime_state.c spec/runtime_state.h \
-	spec/image.c spec/image.h \
+	spec/image.c spec/image.h spec/platform.c \
 	spec/digest.c spec/digest.h
 
 # What a program linking libspec needs.
