@@ -1,1 +1,16 @@
 # imagetool/libunpack.a: layer application and image config -> config.json conversion (linked into imagetool).
+noinst_LIBRARIES += imagetool/libunpack.a
+imagetool_libunpack_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(ARCHIVE_CFLAGS)
+imagetool_libunpack_a_SOURCES = \
+	imagetool/layer.c imagetool/layer.h
+# What a program linking libunpack needs (libunpack before libspec).
+UNPACK_LIBS = imagetool/libunpack.a $(SPEC_LIBS) $(ARCHIVE_LIBS)
+
+# Test drivers for the bats suites: the library without the CLI.
+check_PROGRAMS += tests/imagetool/apply-layers
+tests_imagetool_apply_layers_SOURCES = tests/imagetool/apply-layers.c
+tests_imagetool_apply_layers_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/imagetool $(YAJL_CFLAGS)
+tests_imagetool_apply_layers_LDADD = $(UNPACK_LIBS)
+
+TESTS += tests/imagetool/layer.bats
+EXTRA_DIST += tests/imagetool/layer.bats tests/imagetool/layer_helpers.bash

@@ -1,0 +1,70 @@
+# Helpers for the layer suites: tar layers crafted with python3 tarfile, a canary outside the rootfs, tree listings.
+load ../lib/common.bash
+
+APPLY="${KEEL_APPLY_LAYERS:-$KEEL_BUILDDIR/tests/imagetool/apply-layers}"
+MKLAYER="$KEEL_SRCDIR/tests/imagetool/mklayer.py"
+LSTREE="$KEEL_SRCDIR/tests/imagetool/lstree.py"
+
+# T: scratch dir; R: the rootfs; $T/layers: the layers; $T/outside/canary must never change.
+layer_setup() {
+  T=$(keel_mktemp)
+  R="$T/rootfs"
+  mkdir -p "$T/layers" "$T/outside/dir"
+  echo canary >"$T/outside/canary"
+  chmod 0600 "$T/outside/canary"
+  touch -d @1000000000 "$T/outside/canary" "$T/outside/dir"
+  canary_before=$(canary_state)
+}
+
+layer_teardown() {
+  [ -z "${T:-}" ] || rm -rf "$T"
+}
+
+# Everything in $T except the rootfs and the layers: names, types, modes, owners, sizes, mtimes, contents.
+canary_state() {
+  (cd "$T" && find . \( -path ./rootfs -o -path ./layers -o -path ./golden \) -prune -o -print0 | sort -z |
+    xargs -0 stat -c '%n %F %a %u:%g %s %Y %h' && sha256sum outside/canary)
+}
+
+assert_canary() {
+  local now
+  now=$(canary_state)
+  if [ "$now" != "$canary_before" ]; then
+    echo "outside the rootfs changed:"
+    diff <(echo "$canary_before") <(echo "$now") || true
+    return 1
+  fi
+}
+
+# mklayer NAME.tar[.gz|.zst] < description (see mklayer.py)
+mklayer() {
+  python3 "$MKLAYER" "$T/layers/$1"
+}
+
+# apply [OPTIONS] LAYER... onto $R; layers are names under $T/layers.
+apply() {
+  local args=() a
+  for a in "$@"; do
+    if [ -f "$T/layers/$a" ]; then args+=("$T/layers/$a"); else args+=("$a"); fi
+  done
+  run "$APPLY" "$R" "${args[@]}"
+}
+
+lstree() {
+  python3 "$LSTREE" "$1"
+}
+
+diff_id() {
+  case "$1" in
+    *.gz) gzip -dc "$T/layers/$1" ;;
+    *.zst) zstd -qdc "$T/layers/$1" ;;
+    *) cat "$T/layers/$1" ;;
+  esac | sha256sum | sed 's/^\([0-9a-f]*\).*/sha256:\1/'
+}
+
+# xattr PATH KEY: the value (hex with --hex), not following a final symlink.
+xattr() {
+  python3 -c 'import os,sys
+v = os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False)
+print(v.hex() if len(sys.argv) > 3 else v.decode())' "$@"
+}
