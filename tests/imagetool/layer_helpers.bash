@@ -22,7 +22,7 @@ layer_teardown() {
 
 # Everything in $T except the rootfs and the layers: names, types, modes, owners, sizes, mtimes, contents.
 canary_state() {
-  (cd "$T" && find . \( -path ./rootfs -o -path ./layers -o -path ./golden \) -prune -o -print0 | sort -z |
+  (cd "$T" && find . -mindepth 1 \( -path ./rootfs -o -path ./layers -o -path ./golden \) -prune -o -print0 | sort -z |
     xargs -0 stat -c '%n %F %a %u:%g %s %Y %h' && sha256sum outside/canary)
 }
 
