@@ -19,10 +19,13 @@ _bundle_base_rootfs() {
   local busybox=/bin/busybox key base tmp applet
   [ -x "$busybox" ] || _bundle_fail "$busybox missing: apt-get install busybox-static" || return
   key=$(stat -L -c '%s-%Y-%i' "$busybox") || return
-  base="${KEEL_BUNDLE_CACHE:-/dev/shm}/keel-base-rootfs-$key"
+  # Bump the version when the tree's content changes, so old caches are not reused.
+  base="${KEEL_BUNDLE_CACHE:-/dev/shm}/keel-base-rootfs-v2-$key"
   if [ ! -d "$base" ]; then
     tmp=$(mktemp -d "$base.tmp.XXXXXX") || return
     mkdir -p "$tmp"/{bin,dev,etc,home/user,proc,root,run,sys,tmp,var/tmp,mnt} || return
+    # mktemp made the root 0700: unprivileged container users must be able to traverse it.
+    chmod 0755 "$tmp" || return
     chmod 1777 "$tmp/tmp" "$tmp/var/tmp"
     chown 1000:1000 "$tmp/home/user" 2>/dev/null || true
     cp "$busybox" "$tmp/bin/busybox" || return

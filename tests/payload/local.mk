@@ -7,5 +7,6 @@ tests_payload_payload_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 tests_payload_payload_LDFLAGS = -static
 tests_payload_payload_LDADD = -lm
 
-
+TESTS += tests/payload.bats
+EXTRA_DIST += tests/payload.bats tests/payload/README.md
 

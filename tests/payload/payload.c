@@ -436,12 +436,24 @@ static int cmd_ns (int argc, char **argv)
 
 /* ---- cwd, env, fds, hostname ---- */
 
+/* Prints KEY=value on one line: a newline in the value (exported shell functions have them) becomes \n. */
+static void print_one_line (const char *key, const char *value)
+{
+  printf ("%s=", key);
+  for (const char *p = value; *p; p++)
+    if (*p == '\n')
+      fputs ("\\n", stdout);
+    else
+      putchar (*p);
+  putchar ('\n');
+}
+
 static int cmd_cwd (int argc, char **argv)
 {
   char *cwd = getcwd (NULL, 0);
   if (!cwd)
     return fact_error ("cwd", errno);
-  printf ("cwd=%s\n", cwd);
+  print_one_line ("cwd", cwd);
   free (cwd);
   return RC_OK;
 }
@@ -449,7 +461,13 @@ static int cmd_cwd (int argc, char **argv)
 static int cmd_env (int argc, char **argv)
 {
   for (char **e = environ; *e; e++)
-    printf ("env.%s\n", *e);
+    {
+      /* An entry without '=' is printed as env.ENTRY=. */
+      size_t klen = strcspn (*e, "=");
+      char key[256];
+      snprintf (key, sizeof key, "env.%.*s", (int)(klen < 240 ? klen : 240), *e);
+      print_one_line (key, (*e)[klen] ? *e + klen + 1 : "");
+    }
   return RC_OK;
 }
 
@@ -518,7 +536,7 @@ static int cmd_fds (int argc, char **argv)
           continue;
         }
       target[len] = '\0';
-      printf ("%s=%s\n", key, target);
+      print_one_line (key, target);
     }
   free (fds);
   return rc;
