@@ -12,5 +12,6 @@ tests_imagetool_apply_layers_SOURCES = tests/imagetool/apply-layers.c
 tests_imagetool_apply_layers_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/imagetool $(YAJL_CFLAGS)
 tests_imagetool_apply_layers_LDADD = $(UNPACK_LIBS)
 
-TESTS += tests/imagetool/layer.bats
-EXTRA_DIST += tests/imagetool/layer.bats tests/imagetool/layer_helpers.bash
+LAYER_SUITES = tests/imagetool/layer.bats tests/imagetool/layer_malicious.bats tests/imagetool/layer_golden.bats
+TESTS += $(LAYER_SUITES)
+EXTRA_DIST += $(LAYER_SUITES) tests/imagetool/layer_helpers.bash tests/imagetool/mklayer.py tests/imagetool/lstree.py

@@ -68,3 +68,42 @@ xattr() {
 v = os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False)
 print(v.hex() if len(sys.argv) > 3 else v.decode())' "$@"
 }
+
+# oci_layout DIR LAYER...: an OCI image layout holding the layers under $T/layers, tagged "t".
+oci_layout() {
+  local dir=$1 l f hex mt layers="[]" diff_ids="[]" cfg man
+  shift
+  mkdir -p "$dir/blobs/sha256"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  for l in "$@"; do
+    f="$T/layers/$l"
+    hex=$(sha256sum <"$f" | cut -c1-64)
+    cp "$f" "$dir/blobs/sha256/$hex"
+    case "$l" in
+      *.gz) mt=application/vnd.oci.image.layer.v1.tar+gzip ;;
+      *.zst) mt=application/vnd.oci.image.layer.v1.tar+zstd ;;
+      *) mt=application/vnd.oci.image.layer.v1.tar ;;
+    esac
+    layers=$(jq -c --arg mt "$mt" --arg d "sha256:$hex" --argjson s "$(stat -c %s "$f")" \
+      '. + [{mediaType: $mt, digest: $d, size: $s}]' <<<"$layers")
+    diff_ids=$(jq -c --arg d "$(diff_id "$l")" '. + [$d]' <<<"$diff_ids")
+  done
+  cfg=$(jq -c -n --argjson d "$diff_ids" \
+    '{architecture: "amd64", os: "linux", config: {Cmd: ["/bin/sh"]}, rootfs: {type: "layers", diff_ids: $d}}')
+  blob_put "$dir" "$cfg"
+  man=$(jq -c -n --arg c "sha256:$blob_hex" --argjson s "$blob_size" --argjson l "$layers" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $s}, layers: $l}')
+  blob_put "$dir" "$man"
+  jq -n --arg m "sha256:$blob_hex" --argjson s "$blob_size" \
+    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $s,
+      annotations: {"org.opencontainers.image.ref.name": "t"}}]}' >"$dir/index.json"
+}
+
+# blob_put DIR TEXT: store TEXT as a blob; sets blob_hex and blob_size.
+blob_put() {
+  printf '%s' "$2" >"$1/blob.tmp"
+  blob_hex=$(sha256sum <"$1/blob.tmp" | cut -c1-64)
+  blob_size=$(stat -c %s "$1/blob.tmp")
+  mv "$1/blob.tmp" "$1/blobs/sha256/$blob_hex"
+}
