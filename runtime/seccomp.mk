@@ -1,0 +1,1 @@
+# runtime/libseccompfilter.a: linux.seccomp compiled with libseccomp (linked into runtime).
