@@ -44,7 +44,7 @@ static const char *errname (int err)
   return name ? name : "EUNKNOWN";
 }
 
-static int usage_error (const char *fmt, ...)
+__attribute__ ((format (printf, 1, 2))) static int usage_error (const char *fmt, ...)
 {
   va_list ap;
   fputs ("payload: ", stderr);
