@@ -465,6 +465,12 @@ static void linux_free (struct rc_linux *l)
       strv_free (l->personality->flags);
     }
   free (l->personality);
+  for (size_t i = 0; i < l->net_devices_len; i++)
+    {
+      free (l->net_devices[i].host_name);
+      free (l->net_devices[i].name);
+    }
+  free (l->net_devices);
   free (l);
 }
 
@@ -924,7 +930,8 @@ static bool is_cpu_list (const char *s)
 static int get_cpu_list (const json_ctx *c, yajl_val v, const char *path, const char *key, char **out)
 {
   int r = json_get_string (c, v, path, key, out);
-  if (r > 0 && !is_cpu_list (*out))
+  /* config.md "Linux Process": omitted or empty means the default. */
+  if (r > 0 && (*out)[0] != '\0' && !is_cpu_list (*out))
     return json_error_at (c, path, key, "\"%s\" is not a CPU list such as \"0-3,7\"", *out);
   return r;
 }
@@ -952,9 +959,10 @@ static int parse_process_ids (const json_ctx *c, yajl_val v, const char *path, s
       TRY (parse_console_size (c, console, cp, &p->console_size));
       p->has_console_size = true;
     }
-  /* config.md "POSIX process": user is REQUIRED, with uid and gid. */
+  /* config.md "POSIX-platform User": uid and gid are REQUIRED in user, but the
+   * schema does not require user itself; like runc, absent means 0:0. */
   if (user == NULL || YAJL_IS_NULL (user))
-    return json_error (c, path, "missing required property \"user\"");
+    return 0;
   TRY (json_expect_object (c, user, up));
   return parse_user (c, user, up, &p->user);
 }
@@ -1142,6 +1150,9 @@ static int parse_memory (const json_ctx *c, yajl_val v, const char *path, void *
   OPTIONAL (m->has_kernel, json_get_int64 (c, v, path, "kernel", &m->kernel));
   OPTIONAL (m->has_kernel_tcp, json_get_int64 (c, v, path, "kernelTCP", &m->kernel_tcp));
   OPTIONAL (m->has_swappiness, json_get_uint64 (c, v, path, "swappiness", &m->swappiness));
+  /* config-linux.md "Memory": swappiness values are from 0 to 100. */
+  if (m->has_swappiness && m->swappiness > 100)
+    return json_error_at (c, path, "swappiness", "%" PRIu64 " is outside 0..100", m->swappiness);
   OPTIONAL (m->has_disable_oom_killer, json_get_bool (c, v, path, "disableOOMKiller", &m->disable_oom_killer));
   OPTIONAL (m->has_use_hierarchy, json_get_bool (c, v, path, "useHierarchy", &m->use_hierarchy));
   OPTIONAL (m->has_check_before_update, json_get_bool (c, v, path, "checkBeforeUpdate", &m->check_before_update));
@@ -1160,6 +1171,9 @@ static int parse_cpu (const json_ctx *c, yajl_val v, const char *path, void *ele
   TRY (json_get_string (c, v, path, "cpus", &p->cpus));
   TRY (json_get_string (c, v, path, "mems", &p->mems));
   OPTIONAL (p->has_idle, json_get_int64 (c, v, path, "idle", &p->idle));
+  /* config-linux.md "CPU": a positive quota MUST be no smaller than burst. */
+  if (p->has_quota && p->quota > 0 && p->has_burst && p->burst > (uint64_t)p->quota)
+    return json_error_at (c, path, "burst", "%" PRIu64 " is larger than quota %" PRId64, p->burst, p->quota);
   return 0;
 }
 
@@ -1282,13 +1296,30 @@ static int parse_resources (const json_ctx *c, yajl_val v, const char *path, voi
   return 0;
 }
 
+/* The spec text shows schemata as one string, the Go bindings and schema as
+ * an array of lines: accept both. */
+static int parse_schemata (const json_ctx *c, yajl_val v, const char *path, struct rc_intel_rdt *i)
+{
+  yajl_val s = json_member (v, "schemata");
+
+  if (s == NULL || !YAJL_IS_STRING (s))
+    return json_get_strv (c, v, path, "schemata", &i->schemata, NULL);
+  i->schemata = calloc (2, sizeof (char *));
+  if (i->schemata == NULL || (i->schemata[0] = strdup (s->u.string)) == NULL)
+    return oom (c);
+  return 1;
+}
+
 static int parse_intel_rdt (const json_ctx *c, yajl_val v, const char *path, void *elem)
 {
   struct rc_intel_rdt *i = elem;
   TRY (json_get_string (c, v, path, "closID", &i->clos_id));
   TRY (json_get_string (c, v, path, "l3CacheSchema", &i->l3_cache_schema));
   TRY (json_get_string (c, v, path, "memBwSchema", &i->mem_bw_schema));
-  TRY (json_get_strv (c, v, path, "schemata", &i->schemata, NULL));
+  /* config-linux.md "IntelRdt": memBwSchema MUST start with "MB:" and MUST NOT contain newlines. */
+  if (i->mem_bw_schema != NULL && (strncmp (i->mem_bw_schema, "MB:", 3) != 0 || strchr (i->mem_bw_schema, '\n')))
+    return json_error_at (c, path, "memBwSchema", "\"%s\" is not one \"MB:\" line", i->mem_bw_schema);
+  TRY (parse_schemata (c, v, path, i));
   TRY (json_get_bool (c, v, path, "enableCMT", &i->enable_cmt));
   TRY (json_get_bool (c, v, path, "enableMBM", &i->enable_mbm));
   return 0;
@@ -1300,6 +1331,15 @@ static int get_seccomp_action (const json_ctx *c, yajl_val v, const char *path, 
   if (r > 0 && !rc_seccomp_action_valid (*out))
     return json_error_at (c, path, key, "unknown seccomp action \"%s\"", *out);
   return r;
+}
+
+/* config-linux.md "Seccomp": errnoRet with an action that returns no errno
+ * MUST be an error; only SCMP_ACT_ERRNO and SCMP_ACT_TRACE carry one. */
+static int check_errno_ret (const json_ctx *c, const char *path, const char *key, bool has, const char *action)
+{
+  if (has && strcmp (action, "SCMP_ACT_ERRNO") != 0 && strcmp (action, "SCMP_ACT_TRACE") != 0)
+    return json_error_at (c, path, key, "not allowed with action \"%s\"", action);
+  return 0;
 }
 
 static int parse_seccomp_arg (const json_ctx *c, yajl_val v, const char *path, void *elem)
@@ -1325,6 +1365,7 @@ static int parse_seccomp_syscall (const json_ctx *c, yajl_val v, const char *pat
     return json_error_at (c, path, "names", "at least one syscall name is required");
   REQUIRED (c, path, "action", get_seccomp_action (c, v, path, "action", &s->action));
   OPTIONAL (s->has_errno_ret, json_get_uint32 (c, v, path, "errnoRet", &s->errno_ret));
+  TRY (check_errno_ret (c, path, "errnoRet", s->has_errno_ret, s->action));
   TRY (PARSE_ARRAY (c, v, path, "args", s->args, parse_seccomp_arg));
   return 0;
 }
@@ -1334,11 +1375,15 @@ static int parse_seccomp (const json_ctx *c, yajl_val v, const char *path, void 
   struct rc_seccomp *s = elem;
   REQUIRED (c, path, "defaultAction", get_seccomp_action (c, v, path, "defaultAction", &s->default_action));
   OPTIONAL (s->has_default_errno_ret, json_get_uint32 (c, v, path, "defaultErrnoRet", &s->default_errno_ret));
+  TRY (check_errno_ret (c, path, "defaultErrnoRet", s->has_default_errno_ret, s->default_action));
   TRY (get_checked_strv (c, v, path, "architectures", &s->architectures, rc_seccomp_arch_valid,
                          "unknown seccomp architecture"));
   TRY (get_checked_strv (c, v, path, "flags", &s->flags, rc_seccomp_flag_valid, "unknown seccomp flag"));
   TRY (json_get_string (c, v, path, "listenerPath", &s->listener_path));
   TRY (json_get_string (c, v, path, "listenerMetadata", &s->listener_metadata));
+  /* config-linux.md "Seccomp": listenerMetadata MUST NOT be set without listenerPath. */
+  if (s->listener_metadata != NULL && s->listener_path == NULL)
+    return json_error_at (c, path, "listenerMetadata", "set without \"listenerPath\"");
   TRY (PARSE_ARRAY (c, v, path, "syscalls", s->syscalls, parse_seccomp_syscall));
   return 0;
 }
@@ -1352,6 +1397,57 @@ static int parse_personality (const json_ctx *c, yajl_val v, const char *path, v
   if (!in_list (domains, p->domain))
     return json_error_at (c, path, "domain", "unknown personality domain \"%s\"", p->domain);
   TRY (json_get_strv (c, v, path, "flags", &p->flags, NULL));
+  return 0;
+}
+
+/* dev_valid_name() in the kernel: 1..15 bytes, not "." or "..", no '/', ':' or space. */
+static bool is_interface_name (const char *s)
+{
+  size_t n = strlen (s);
+  if (n == 0 || n >= 16 || strcmp (s, ".") == 0 || strcmp (s, "..") == 0)
+    return false;
+  for (; *s != '\0'; s++)
+    if (*s == '/' || *s == ':' || *s == ' ' || (*s >= '\t' && *s <= '\r'))
+      return false;
+  return true;
+}
+
+static int parse_net_device (const json_ctx *c, const char *key, yajl_val v, const char *path, struct rc_net_device *d)
+{
+  d->host_name = strdup (key);
+  if (d->host_name == NULL)
+    return oom (c);
+  if (!is_interface_name (key))
+    return json_error (c, path, "\"%s\" is not a network interface name", key);
+  TRY (json_expect_object (c, v, path));
+  TRY (json_get_string (c, v, path, "name", &d->name));
+  if (d->name != NULL && !is_interface_name (d->name))
+    return json_error_at (c, path, "name", "\"%s\" is not a network interface name", d->name);
+  return 0;
+}
+
+static int parse_net_devices (const json_ctx *c, yajl_val obj, const char *path, struct rc_linux *l)
+{
+  _cleanup_free_ char *p = NULL;
+  yajl_val v = json_member (obj, "netDevices");
+
+  if (v == NULL || YAJL_IS_NULL (v))
+    return 0;
+  p = json_path_key (path, "netDevices");
+  if (p == NULL)
+    return oom (c);
+  TRY (json_expect_object (c, v, p));
+  l->net_devices = calloc (v->u.object.len + 1, sizeof (*l->net_devices));
+  if (l->net_devices == NULL)
+    return oom (c);
+  l->net_devices_len = v->u.object.len;
+  for (size_t i = 0; i < v->u.object.len; i++)
+    {
+      _cleanup_free_ char *ep = json_path_key (p, v->u.object.keys[i]);
+      if (ep == NULL)
+        return oom (c);
+      TRY (parse_net_device (c, v->u.object.keys[i], v->u.object.values[i], ep, &l->net_devices[i]));
+    }
   return 0;
 }
 
@@ -1379,6 +1475,7 @@ static int parse_linux (const json_ctx *c, yajl_val v, const char *path, void *e
   TRY (get_checked_strv (c, v, path, "readonlyPaths", &l->readonly_paths, is_absolute_path, "not an absolute path:"));
   TRY (json_get_string (c, v, path, "mountLabel", &l->mount_label));
   TRY (PARSE_OBJECT (c, v, path, "personality", l->personality, parse_personality));
+  TRY (parse_net_devices (c, v, path, l));
   return 0;
 }
 
@@ -1975,6 +2072,22 @@ static void gen_seccomp (yajl_gen g, const struct rc_seccomp *s)
   yajl_gen_map_close (g);
 }
 
+static void gen_net_devices (yajl_gen g, const struct rc_linux *l)
+{
+  if (l->net_devices == NULL)
+    return;
+  json_gen_key (g, "netDevices");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < l->net_devices_len; i++)
+    {
+      json_gen_key (g, l->net_devices[i].host_name);
+      yajl_gen_map_open (g);
+      json_gen_kv_str (g, "name", l->net_devices[i].name);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
+}
+
 static void gen_linux (yajl_gen g, const struct rc_linux *l)
 {
   if (l == NULL)
@@ -2010,6 +2123,7 @@ static void gen_linux (yajl_gen g, const struct rc_linux *l)
       gen_kv_strv (g, "flags", l->personality->flags);
       yajl_gen_map_close (g);
     }
+  gen_net_devices (g, l);
   yajl_gen_map_close (g);
 }
 

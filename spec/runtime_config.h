@@ -379,7 +379,7 @@ struct rc_intel_rdt
   char *clos_id;
   char *l3_cache_schema;
   char *mem_bw_schema;
-  char **schemata;
+  char **schemata; /* one line each; a single string in the document is one element */
   bool enable_cmt;
   bool enable_mbm;
 };
@@ -422,6 +422,14 @@ struct rc_personality
   char **flags;
 };
 
+/* linux.netDevices: a host interface moved into the container's network
+ * namespace, optionally renamed (name NULL = keep host_name). */
+struct rc_net_device
+{
+  char *host_name;
+  char *name;
+};
+
 struct rc_linux
 {
   struct rc_namespace *namespaces;
@@ -443,6 +451,8 @@ struct rc_linux
   char **readonly_paths;
   char *mount_label;
   struct rc_personality *personality;
+  struct rc_net_device *net_devices;
+  size_t net_devices_len;
 };
 
 /* ---- the document ---- */

@@ -291,6 +291,10 @@ static void check_full_linux (const struct rc_linux *l)
   tap_ok (l->personality != NULL && strcmp (l->personality->domain, "LINUX32") == 0 && l->personality->flags != NULL
               && l->personality->flags[0] == NULL,
           "linux.personality");
+  tap_ok (l->net_devices_len == 2 && strcmp (l->net_devices[0].host_name, "eth1") == 0
+              && strcmp (l->net_devices[0].name, "ceth1") == 0 && strcmp (l->net_devices[1].host_name, "ens4") == 0
+              && l->net_devices[1].name == NULL,
+          "linux.netDevices");
   tap_ok (rc_config_find_namespace (NULL, RC_NS_PID) == NULL, "find_namespace on NULL");
 }
 
@@ -356,6 +360,25 @@ static void test_minimal (void)
       "\"args\":[\"true\"],\"cwd\":\"/\",\"noNewPrivileges\":false},\"root\":{\"path\":\"rootfs\",\"readonly\":false},"
       "\"linux\":{\"resources\":{\"memory\":{}}}}",
       "minimal emit: unknown properties dropped, absent values not invented");
+}
+
+/* Forms the spec or its peers allow that are easy to reject by mistake. */
+static void test_lenient_forms (void)
+{
+  const char *doc = "{\"ociVersion\": \"1.1.0-rc.1\", \"root\": {\"path\": \"rootfs\"},"
+                    " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"execCPUAffinity\": {\"final\": \"\"}},"
+                    " \"linux\": {\"intelRdt\": {\"schemata\": \"L3:0=7f0\\nMB:0=20\"},"
+                    " \"seccomp\": {\"defaultAction\": \"SCMP_ACT_TRACE\", \"defaultErrnoRet\": 5}}}";
+  _cleanup_runtime_config_ struct runtime_config *c = parse_text (doc);
+
+  if (!tap_ok (c != NULL, "lenient forms parse"))
+    return;
+  tap_ok (c->process->user.uid == 0 && c->process->user.gid == 0, "absent process.user means 0:0 (as runc)");
+  tap_ok (c->process->exec_cpu_affinity->final[0] == '\0', "empty execCPUAffinity.final is allowed");
+  tap_ok (c->linux_->intel_rdt->schemata != NULL && strcmp (c->linux_->intel_rdt->schemata[0], "L3:0=7f0\nMB:0=20") == 0
+              && c->linux_->intel_rdt->schemata[1] == NULL,
+          "intelRdt.schemata as one string");
+  tap_ok (c->linux_->seccomp->default_errno_ret == 5, "defaultErrnoRet with SCMP_ACT_TRACE");
 }
 
 static void test_load_names_file (void)
@@ -616,6 +639,7 @@ int main (void)
   test_lookups ();
   test_full_and_round_trip ();
   test_minimal ();
+  test_lenient_forms ();
   test_load_names_file ();
   test_defaults ();
   test_invalid_corpus ();
