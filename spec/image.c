@@ -520,17 +520,6 @@ static void descriptor_free (struct image_descriptor *d)
 
 /* ---------------------------------------------------------------- emit helpers */
 
-static void gen_map (yajl_gen g, const char *key, char *const *map)
-{
-  if (map == NULL)
-    return;
-  json_gen_key (g, key);
-  yajl_gen_map_open (g);
-  for (size_t i = 0; map[i] != NULL && map[i + 1] != NULL; i += 2)
-    json_gen_kv_str (g, map[i], map[i + 1]);
-  yajl_gen_map_close (g);
-}
-
 static void gen_set (yajl_gen g, const char *key, char *const *set)
 {
   if (set == NULL)
@@ -546,14 +535,6 @@ static void gen_set (yajl_gen g, const char *key, char *const *set)
   yajl_gen_map_close (g);
 }
 
-static void gen_strv (yajl_gen g, const char *key, char *const *v)
-{
-  if (v == NULL)
-    return;
-  json_gen_key (g, key);
-  json_gen_strv (g, v);
-}
-
 static void gen_platform (yajl_gen g, const struct image_platform *p)
 {
   json_gen_key (g, "platform");
@@ -561,9 +542,9 @@ static void gen_platform (yajl_gen g, const struct image_platform *p)
   json_gen_kv_str (g, "architecture", p->architecture);
   json_gen_kv_str (g, "os", p->os);
   json_gen_kv_str (g, "os.version", p->os_version);
-  gen_strv (g, "os.features", p->os_features);
+  json_gen_kv_strv (g, "os.features", p->os_features);
   json_gen_kv_str (g, "variant", p->variant);
-  gen_strv (g, "features", p->features);
+  json_gen_kv_strv (g, "features", p->features);
   yajl_gen_map_close (g);
 }
 
@@ -574,8 +555,8 @@ static int gen_descriptor (yajl_gen g, const struct image_descriptor *d)
   json_gen_kv_str (g, "artifactType", d->artifact_type);
   json_gen_kv_str (g, "digest", d->digest);
   json_gen_kv_int (g, "size", d->size);
-  gen_strv (g, "urls", d->urls);
-  gen_map (g, "annotations", d->annotations);
+  json_gen_kv_strv (g, "urls", d->urls);
+  json_gen_kv_map (g, "annotations", d->annotations);
   if (d->data != NULL)
     {
       _cleanup_free_ char *b64 = malloc ((d->data_len + 2) / 3 * 4 + 1);
@@ -800,7 +781,7 @@ int image_index_to_json (const struct image_index *idx, char **out, size_t *len,
           json_gen_key (g, "subject");
           st = gen_descriptor (g, idx->subject);
         }
-      gen_map (g, "annotations", idx->annotations);
+      json_gen_kv_map (g, "annotations", idx->annotations);
       yajl_gen_map_close (g);
     }
   return gen_finish (g, st, "index", out, len, err);
@@ -888,7 +869,7 @@ int image_manifest_to_json (const struct image_manifest *m, char **out, size_t *
           json_gen_key (g, "subject");
           st = gen_descriptor (g, m->subject);
         }
-      gen_map (g, "annotations", m->annotations);
+      json_gen_kv_map (g, "annotations", m->annotations);
       yajl_gen_map_close (g);
     }
   return gen_finish (g, st, "manifest", out, len, err);
@@ -1136,12 +1117,12 @@ static void gen_exec_config (yajl_gen g, const struct image_exec_config *e)
   yajl_gen_map_open (g);
   json_gen_kv_str (g, "User", e->user);
   gen_set (g, "ExposedPorts", e->exposed_ports);
-  gen_strv (g, "Env", e->env);
-  gen_strv (g, "Entrypoint", e->entrypoint);
-  gen_strv (g, "Cmd", e->cmd);
+  json_gen_kv_strv (g, "Env", e->env);
+  json_gen_kv_strv (g, "Entrypoint", e->entrypoint);
+  json_gen_kv_strv (g, "Cmd", e->cmd);
   gen_set (g, "Volumes", e->volumes);
   json_gen_kv_str (g, "WorkingDir", e->working_dir);
-  gen_map (g, "Labels", e->labels);
+  json_gen_kv_map (g, "Labels", e->labels);
   json_gen_kv_str (g, "StopSignal", e->stop_signal);
   yajl_gen_map_close (g);
 }
@@ -1176,7 +1157,7 @@ int image_config_to_json (const struct image_config *cfg, char **out, size_t *le
       json_gen_kv_str (g, "architecture", cfg->architecture);
       json_gen_kv_str (g, "os", cfg->os);
       json_gen_kv_str (g, "os.version", cfg->os_version);
-      gen_strv (g, "os.features", cfg->os_features);
+      json_gen_kv_strv (g, "os.features", cfg->os_features);
       json_gen_kv_str (g, "variant", cfg->variant);
       gen_exec_config (g, &cfg->config);
       json_gen_key (g, "rootfs");

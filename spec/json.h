@@ -12,7 +12,8 @@
 
 /* Where errors are reported: the document's name (e.g. "config.json") and
  * the error slot. Paths are jq-style: "" is the root, ".process.args[0]". */
-typedef struct json_ctx {
+typedef struct json_ctx
+{
   const char *file;
   keel_error **err;
 } json_ctx;
@@ -72,6 +73,11 @@ void json_gen_kv_bool (yajl_gen g, const char *key, bool value);
 void json_gen_strv (yajl_gen g, char *const *v); /* an array of strings */
 /* Copy the generated text into a malloc'd NUL-terminated string. */
 int json_gen_take (yajl_gen g, char **out, size_t *len, keel_error **err);
+
+/* KEY: array of strings / KEY: object from a string map (alternating keys and values);
+ * both skipped when the vector is NULL. */
+void json_gen_kv_strv (yajl_gen g, const char *key, char *const *v);
+void json_gen_kv_map (yajl_gen g, const char *key, char *const *map);
 
 void json_tree_freep (yajl_val *v);
 #define _cleanup_json_ __attribute__ ((cleanup (json_tree_freep)))
