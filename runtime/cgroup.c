@@ -1,0 +1,348 @@
+/* Cgroup placement: create the container's cgroup on the host's layout, put a pid in it, remove it. */
+#include "config.h"
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+
+static int refuse (const char *what, keel_error **err)
+{
+  return keel_err (err, 0,
+                   "config.json: .linux.resources.%s: resource enforcement is not implemented yet (issue 6); "
+                   "remove it to run this container",
+                   what);
+}
+
+int cgroup_check_resources (const struct runtime_config *cfg, keel_error **err)
+{
+  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
+
+  if (r == NULL)
+    return 0;
+  if (r->memory != NULL)
+    return refuse ("memory", err);
+  if (r->cpu != NULL)
+    return refuse ("cpu", err);
+  if (r->block_io != NULL)
+    return refuse ("blockIO", err);
+  if (r->hugepage_limits_len > 0)
+    return refuse ("hugepageLimits", err);
+  if (r->network != NULL)
+    return refuse ("network", err);
+  if (r->pids != NULL)
+    return refuse ("pids", err);
+  if (r->rdma_len > 0)
+    return refuse ("rdma", err);
+  if (r->unified != NULL && r->unified[0] != NULL)
+    return refuse ("unified", err);
+  return 0;
+}
+
+/* Each cgroup mount from mountinfo: v1 hierarchies and the v2 one. */
+static int find_hierarchies (char ***out, bool *unified_only, keel_error **err)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/mountinfo", "re");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0, n = 0;
+  char **v = NULL;
+  bool v1 = false;
+
+  if (f == NULL)
+    return keel_err_errno (err, "open /proc/self/mountinfo");
+  while (getline (&line, &cap, f) > 0)
+    {
+      char mnt[4096], fstype[64];
+      const char *sep = strstr (line, " - ");
+      if (sep == NULL || sscanf (sep, " - %63s", fstype) != 1)
+        continue;
+      if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
+        continue;
+      if (sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+        continue;
+      if (strcmp (fstype, "cgroup") == 0)
+        v1 = true;
+      char **nv = realloc (v, (n + 2) * sizeof (char *));
+      if (nv == NULL || (nv[n] = strdup (mnt)) == NULL)
+        {
+          free (nv != NULL ? nv : v);
+          return keel_err (err, ENOMEM, "cgroup mounts");
+        }
+      v = nv;
+      v[++n] = NULL;
+    }
+  if (n == 0)
+    return keel_err (err, 0, "no cgroup filesystem is mounted");
+  *out = v;
+  *unified_only = !v1;
+  return 0;
+}
+
+int cgroup_resolve (const struct runtime_config *cfg, const char *id, cgroup_set *cg, keel_error **err)
+{
+  const char *p = cfg->linux_ != NULL ? cfg->linux_->cgroups_path : NULL;
+  size_t n = 0;
+
+  memset (cg, 0, sizeof (*cg));
+  /* config-linux.md "Cgroups Path": absolute paths are relative to the
+   * cgroups mount point; relative ones are placed where the runtime chooses
+   * (here under /keel). "slice:prefix:name" is the systemd driver's form. */
+  if (p != NULL && strchr (p, ':') != NULL)
+    return keel_err (err, 0,
+                     "config.json: .linux.cgroupsPath: `%s` is a systemd slice path, "
+                     "and the systemd cgroup driver is not implemented yet",
+                     p);
+  if (p == NULL || *p == '\0')
+    n = (size_t)asprintf (&cg->relative, "/keel/%s", id);
+  else if (p[0] == '/')
+    cg->relative = strdup (p), n = 1;
+  else
+    n = (size_t)asprintf (&cg->relative, "/keel/%s", p);
+  if (cg->relative == NULL || n == (size_t)-1)
+    return keel_err (err, ENOMEM, "cgroup path");
+  if (strstr (cg->relative, "/../") != NULL || strcmp (cg->relative + strlen (cg->relative) - 3, "/..") == 0)
+    return keel_err (err, 0, "config.json: .linux.cgroupsPath: `%s` must not contain ..", p);
+  if (find_hierarchies (&cg->mountpoints, &cg->unified_only, err) < 0)
+    return -1;
+  for (n = 0; cg->mountpoints[n] != NULL; n++)
+    ;
+  cg->paths = calloc (n + 1, sizeof (char *));
+  if (cg->paths == NULL)
+    return keel_err (err, ENOMEM, "cgroup path");
+  for (size_t i = 0; i < n; i++)
+    if (asprintf (&cg->paths[i], "%s%s", cg->mountpoints[i], cg->relative) < 0)
+      return keel_err (err, ENOMEM, "cgroup path");
+  return 0;
+}
+
+static int write_str (const char *dir, const char *file, const char *value, keel_error **err)
+{
+  _cleanup_free_ char *p = NULL;
+  _cleanup_close_ int fd = -1;
+
+  if (asprintf (&p, "%s/%s", dir, file) < 0)
+    return keel_err (err, ENOMEM, "cgroup");
+  fd = open (p, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, value, strlen (value)) < 0)
+    return keel_err_errno (err, "write `%s` to `%s`", value, p);
+  return 0;
+}
+
+/* A new v1 cpuset cgroup starts with empty cpus/mems and refuses tasks:
+ * give each level we create its parent's values. */
+static int cpuset_inherit (const char *mnt, const char *rel, keel_error **err)
+{
+  _cleanup_free_ char *parent = NULL, *dir = NULL;
+  const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+
+  if (asprintf (&dir, "%s%s", mnt, rel) < 0 || (parent = strdup (dir)) == NULL)
+    return keel_err (err, ENOMEM, "cgroup");
+  *strrchr (parent, '/') = '\0';
+  for (size_t i = 0; i < 2; i++)
+    {
+      _cleanup_free_ char *pf = NULL, *cur = NULL, *val = NULL;
+      if (asprintf (&pf, "%s/%s", parent, files[i]) < 0 || asprintf (&cur, "%s/%s", dir, files[i]) < 0)
+        return keel_err (err, ENOMEM, "cgroup");
+      if (read_file (cur, &val, NULL, err) < 0)
+        return -1;
+      if (val[0] != '\0' && val[0] != '\n')
+        continue;
+      free (val);
+      val = NULL;
+      if (read_file (pf, &val, NULL, err) < 0 || write_str (dir, files[i], val, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int mkdir_levels (const char *mnt, const char *rel, bool is_cpuset, keel_error **err)
+{
+  _cleanup_free_ char *r = strdup (rel);
+
+  if (r == NULL)
+    return keel_err (err, ENOMEM, "cgroup");
+  for (char *s = r + 1;; s++)
+    {
+      if (*s != '/' && *s != '\0')
+        continue;
+      char saved = *s;
+      _cleanup_free_ char *dir = NULL;
+      *s = '\0';
+      if (asprintf (&dir, "%s%s", mnt, r) < 0)
+        return keel_err (err, ENOMEM, "cgroup");
+      if (mkdir (dir, 0755) < 0 && errno != EEXIST)
+        return keel_err_errno (err, "create cgroup `%s`", dir);
+      if (is_cpuset && cpuset_inherit (mnt, r, err) < 0)
+        return -1;
+      *s = saved;
+      if (saved == '\0')
+        break;
+    }
+  return 0;
+}
+
+static bool is_mount_of (const char *mnt, const char *name)
+{
+  const char *b = strrchr (mnt, '/');
+  b = b != NULL ? b + 1 : mnt;
+  /* co-mounted hierarchies are named like "cpu,cpuacct" */
+  size_t l = strlen (name);
+  for (const char *p = b; (p = strstr (p, name)) != NULL; p += l)
+    if ((p == b || p[-1] == ',') && (p[l] == '\0' || p[l] == ','))
+      return true;
+  return false;
+}
+
+static int devices_rule (const char *dir, const char *file, const char *type, int64_t major, int64_t minor,
+                         const char *access, keel_error **err)
+{
+  char rule[128], ma[24] = "*", mi[24] = "*";
+  if (major >= 0)
+    snprintf (ma, sizeof (ma), "%lld", (long long)major);
+  if (minor >= 0)
+    snprintf (mi, sizeof (mi), "%lld", (long long)minor);
+  if (strcmp (type, "a") == 0)
+    snprintf (rule, sizeof (rule), "a");
+  else
+    snprintf (rule, sizeof (rule), "%s %s:%s %s", type, ma, mi, access != NULL ? access : "rwm");
+  return write_str (dir, file, rule, err);
+}
+
+/* Devices every container may use, as runc allows them after the config's rules. */
+static const struct
+{
+  const char *type;
+  int64_t major, minor;
+} default_allowed[] = {
+  { "c", 1, 3 }, { "c", 1, 5 }, { "c", 1, 7 }, { "c", 1, 8 },    { "c", 1, 9 },
+  { "c", 5, 0 }, { "c", 5, 1 }, { "c", 5, 2 }, { "c", 136, -1 },
+};
+
+static int program_devices_v1 (const char *dir, const struct runtime_config *cfg, keel_error **err)
+{
+  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
+
+  if (write_str (dir, "devices.deny", "a", err) < 0)
+    return -1;
+  for (size_t i = 0; r != NULL && i < r->devices_len; i++)
+    {
+      const struct rc_device_cgroup *d = &r->devices[i];
+      const char *type = d->type != NULL ? d->type : "a";
+      if (strcmp (type, "a") == 0 && d->allow && !d->has_major && !d->has_minor)
+        {
+          if (write_str (dir, "devices.allow", "a", err) < 0)
+            return -1;
+          continue;
+        }
+      if (devices_rule (dir, d->allow ? "devices.allow" : "devices.deny", strcmp (type, "a") == 0 ? "a" : type,
+                        d->has_major ? d->major : -1, d->has_minor ? d->minor : -1, d->access, err)
+          < 0)
+        return -1;
+    }
+  for (size_t i = 0; i < sizeof (default_allowed) / sizeof (default_allowed[0]); i++)
+    if (devices_rule (dir, "devices.allow", default_allowed[i].type, default_allowed[i].major, default_allowed[i].minor,
+                      "rwm", err)
+        < 0)
+      return -1;
+  /* linux.devices are created in /dev, so they must be usable too. */
+  for (size_t i = 0; cfg->linux_ != NULL && i < cfg->linux_->devices_len; i++)
+    {
+      const struct rc_device *d = &cfg->linux_->devices[i];
+      const char *t = strcmp (d->type, "b") == 0 ? "b" : "c";
+      if (strcmp (d->type, "p") == 0)
+        continue;
+      if (devices_rule (dir, "devices.allow", t, d->major, d->minor, "rwm", err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error **err)
+{
+  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
+
+  if (cg->unified_only && r != NULL && r->devices_len > 0)
+    return keel_err (err, 0,
+                     "config.json: .linux.resources.devices: device rules on cgroup v2 need eBPF, "
+                     "which is not implemented yet (issue 6)");
+  for (size_t i = 0; cg->paths[i] != NULL; i++)
+    {
+      if (mkdir_levels (cg->mountpoints[i], cg->relative, is_mount_of (cg->mountpoints[i], "cpuset"), err) < 0)
+        return -1;
+      if (!cg->unified_only && is_mount_of (cg->mountpoints[i], "devices")
+          && program_devices_v1 (cg->paths[i], cfg, err) < 0)
+        return keel_err_prefix (err, "devices cgroup");
+    }
+  return 0;
+}
+
+int cgroup_enter (const cgroup_set *cg, pid_t pid, keel_error **err)
+{
+  char buf[32];
+  snprintf (buf, sizeof (buf), "%d", (int)pid);
+  for (size_t i = 0; cg->paths[i] != NULL; i++)
+    if (write_str (cg->paths[i], "cgroup.procs", buf, err) < 0)
+      return -1;
+  return 0;
+}
+
+int cgroup_destroy_paths (char **paths, keel_error **err)
+{
+  for (size_t i = 0; paths != NULL && paths[i] != NULL; i++)
+    {
+      int r = -1;
+      /* The last exiting task can take a moment to leave the cgroup. */
+      for (int tries = 0; tries < 200 && (r = rmdir (paths[i])) < 0 && errno == EBUSY; tries++)
+        usleep (5000);
+      if (r < 0 && errno != ENOENT)
+        return keel_err_errno (err, "remove cgroup `%s`", paths[i]);
+    }
+  return 0;
+}
+
+int cgroup_pids (char **paths, pid_t **out, size_t *n, keel_error **err)
+{
+  _cleanup_free_ char *buf = NULL, *p = NULL;
+  pid_t *v = NULL;
+  size_t count = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (paths == NULL || paths[0] == NULL)
+    return 0;
+  if (asprintf (&p, "%s/cgroup.procs", paths[0]) < 0)
+    return keel_err (err, ENOMEM, "cgroup");
+  if (read_file (p, &buf, NULL, err) < 0)
+    return -1;
+  for (char *s = buf, *line; (line = strsep (&s, "\n")) != NULL;)
+    {
+      if (*line == '\0')
+        continue;
+      pid_t *nv = realloc (v, (count + 1) * sizeof (pid_t));
+      if (nv == NULL)
+        {
+          free (v);
+          return keel_err (err, ENOMEM, "cgroup");
+        }
+      v = nv;
+      v[count++] = (pid_t)atoi (line);
+    }
+  *out = v;
+  *n = count;
+  return 0;
+}
+
+void cgroup_set_free (cgroup_set *cg)
+{
+  keel_strv_freep (&cg->paths);
+  keel_strv_freep (&cg->mountpoints);
+  free (cg->relative);
+  cg->relative = NULL;
+}

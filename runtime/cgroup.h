@@ -1,0 +1,34 @@
+/* Cgroup placement: create the container's cgroup on the host's layout, put a pid in it, remove it. */
+#ifndef KEEL_CGROUP_H
+#define KEEL_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "runtime_config.h"
+
+typedef struct cgroup_set
+{
+  char **paths;       /* absolute directories, one per hierarchy (NULL-terminated) */
+  char **mountpoints; /* the hierarchy each path belongs to, same order */
+  bool unified_only;  /* pure cgroup v2 host */
+  char *relative;     /* the cgroup path inside each hierarchy, e.g. /keel/<id> */
+} cgroup_set;
+
+/* Refuse what placement alone cannot honour (anything in linux.resources but
+ * v1 device rules): the error says resource enforcement is not implemented. */
+int cgroup_check_resources (const struct runtime_config *cfg, keel_error **err);
+/* Work out the paths for ID (linux.cgroupsPath or /keel/<id>) without touching anything. */
+int cgroup_resolve (const struct runtime_config *cfg, const char *id, cgroup_set *cg, keel_error **err);
+/* mkdir every path (copying cpuset.cpus/mems on v1) and program the v1 devices controller. */
+int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error **err);
+/* Write PID into every hierarchy's cgroup.procs. */
+int cgroup_enter (const cgroup_set *cg, pid_t pid, keel_error **err);
+/* Remove the directories (they must be empty of processes; retried briefly). */
+int cgroup_destroy_paths (char **paths, keel_error **err);
+/* Pids in the cgroup (from the first path's cgroup.procs), malloc'd, count in *n. */
+int cgroup_pids (char **paths, pid_t **out, size_t *n, keel_error **err);
+void cgroup_set_free (cgroup_set *cg);
+
+#endif

@@ -1,0 +1,114 @@
+/* runtime features: what this build really supports, as runtime-spec features.md describes. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "runtime.h"
+#include "runtime_config.h"
+#include "runtime_state.h"
+
+static const char *const hooks[]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
+/* Exactly the options mounts.c understands (plus propagation). */
+static const char *const mount_options[] = {
+  "async",
+  "atime",
+  "bind",
+  "defaults",
+  "dev",
+  "diratime",
+  "dirsync",
+  "exec",
+  "iversion",
+  "lazytime",
+  "loud",
+  "mand",
+  "noatime",
+  "nodev",
+  "nodiratime",
+  "noexec",
+  "noiversion",
+  "nolazytime",
+  "nomand",
+  "norelatime",
+  "nostrictatime",
+  "nosuid",
+  "nosymfollow",
+  "private",
+  "ratime",
+  "rbind",
+  "rdev",
+  "rdiratime",
+  "relatime",
+  "remount",
+  "rexec",
+  "rnoatime",
+  "rnodev",
+  "rnodiratime",
+  "rnoexec",
+  "rnorelatime",
+  "rnostrictatime",
+  "rnosuid",
+  "rnosymfollow",
+  "ro",
+  "rprivate",
+  "rrelatime",
+  "rro",
+  "rrw",
+  "rshared",
+  "rslave",
+  "rstrictatime",
+  "rsuid",
+  "rsymfollow",
+  "runbindable",
+  "rw",
+  "shared",
+  "silent",
+  "slave",
+  "strictatime",
+  "suid",
+  "symfollow",
+  "sync",
+  "unbindable",
+  NULL,
+};
+static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
+static const char *const annotations[] = { "org.keel.version", PACKAGE_VERSION, NULL };
+
+int cmd_features (runtime_globals *g, int argc, char **argv, keel_error **err)
+{
+  _cleanup_strv_ char **caps = NULL;
+  _cleanup_free_ char *out = NULL;
+  int last = rc_capability_last ();
+  runtime_features f = { .oci_version_min = "1.0.0",
+                         .oci_version_max = KEEL_OCI_VERSION,
+                         .hooks = hooks,
+                         .mount_options = mount_options,
+                         .namespaces = namespaces,
+                         /* placement only (issue 6): v1 hierarchies with the devices controller */
+                         .cgroup_v1 = true,
+                         .annotations = annotations };
+
+  if (argc > 1 && strcmp (argv[1], "--help") == 0)
+    {
+      runtime_verb_usage ("features", "", "");
+      return 0;
+    }
+  if (argc > 1)
+    return keel_err (err, 0, "features: unexpected argument `%s`", argv[1]);
+  caps = calloc ((size_t)last + 2, sizeof (char *));
+  if (caps == NULL)
+    return keel_err (err, 0, "features: out of memory");
+  for (int i = 0, n = 0; i <= last; i++)
+    if (rc_capability_name (i) != NULL)
+      caps[n++] = strdup (rc_capability_name (i));
+  f.capabilities = caps;
+  if (runtime_features_emit (&f, &out, NULL, err) < 0)
+    return keel_err_prefix (err, "features");
+  printf ("%s\n", out);
+  (void)g;
+  return 0;
+}

@@ -1,0 +1,51 @@
+/* runtime kill: send a signal to the container's init (or all its processes with --all). */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "container.h"
+
+int cmd_kill (runtime_globals *g, int argc, char **argv, keel_error **err)
+{
+  static const struct option opts[] = {
+    { "all", no_argument, NULL, 'a' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  _cleanup_runtime_state_ runtime_state *st = NULL;
+  bool all = false;
+  int c, sig = SIGTERM, r;
+  state_dir sd;
+  const char *id;
+
+  while ((c = getopt_long (argc, argv, "+ah", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'a':
+        all = true;
+        break;
+      case 'h':
+        runtime_verb_usage ("kill", "[-a|--all] ID [SIGNAL]",
+                            "  -a, --all  send the signal to all processes in the container\n");
+        return 0;
+      default:
+        return keel_err (err, 0, "kill: unknown option `%s`", argv[optind - 1]);
+      }
+  if (runtime_want_args ("kill", argc, optind, 1, 2, "[-a|--all] ID [SIGNAL]", err) < 0)
+    return -1;
+  id = argv[optind];
+  if (argc - optind == 2 && signal_parse (argv[optind + 1], &sig) < 0)
+    return keel_err (err, 0, "kill %s: unknown signal `%s`", id, argv[optind + 1]);
+  if (container_load (g, id, &sd, &st, err) < 0)
+    return keel_err_prefix (err, "kill %s", id);
+  /* runtime.md "kill": an error unless the container is created or running. */
+  if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0)
+    r = keel_err (err, 0, "kill %s: container is %s", id, st->status);
+  else
+    r = container_signal (st, sig, all, err) < 0 ? keel_err_prefix (err, "kill %s", id) : 0;
+  state_dir_close (&sd);
+  return r;
+}

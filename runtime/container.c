@@ -1,0 +1,563 @@
+/* The lifecycle state machine: creating → created → running → stopped, on top of the locked state dir. */
+#include "config.h"
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "init.h"
+
+unsigned long long proc_starttime (pid_t pid, bool *zombie)
+{
+  _cleanup_free_ char *buf = NULL, *path = NULL;
+  unsigned long long start = 0;
+  char *p;
+  char state = 0;
+
+  *zombie = false;
+  if (pid <= 0 || asprintf (&path, "/proc/%d/stat", (int)pid) < 0 || read_file (path, &buf, NULL, NULL) < 0)
+    return 0;
+  /* comm may hold spaces and parentheses: fields resume after the last ')'. */
+  p = strrchr (buf, ')');
+  if (p == NULL
+      || sscanf (p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu", &state,
+                 &start)
+             != 2)
+    return 0;
+  *zombie = state == 'Z' || state == 'X';
+  return start;
+}
+
+static void now_rfc3339 (char *buf, size_t len)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+static const char *live_status (const state_dir *sd, const runtime_state *st)
+{
+  bool zombie;
+  unsigned long long start = proc_starttime (st->pid, &zombie);
+
+  if (strcmp (st->status, "creating") == 0 && start != 0)
+    return "creating";
+  if (start == 0 || zombie || (st->starttime != 0 && start != st->starttime))
+    return "stopped";
+  if (faccessat (sd->dirfd, STATE_EXEC_FIFO, F_OK, 0) == 0)
+    return "created";
+  return "running";
+}
+
+int container_load (runtime_globals *g, const char *id, state_dir *sd, runtime_state **st, keel_error **err)
+{
+  char *status;
+  if (state_dir_open (g->root, id, sd, err) < 0)
+    return -1;
+  if (state_dir_read_state (sd, st, err) < 0)
+    {
+      state_dir_close (sd);
+      return -1;
+    }
+  status = strdup (live_status (sd, *st));
+  if (status == NULL)
+    return keel_err (err, ENOMEM, "state");
+  free ((*st)->status);
+  (*st)->status = status;
+  return 0;
+}
+
+int container_state_json (runtime_state *st, bool internal, char **out, keel_error **err)
+{
+  return runtime_state_emit (st, internal, out, NULL, err);
+}
+
+/* ---- create ---- */
+
+typedef struct create_ctx
+{
+  runtime_globals *g;
+  const create_opts *o;
+  struct runtime_config *cfg;
+  char *bundle, *rootfs;
+  cgroup_set cg;
+  state_dir sd;
+  bool have_sd;
+  pid_t pid;
+  int sync_fd;
+  int fifo_fd;
+} create_ctx;
+
+/* config-linux.md "Sysctl": only namespaced keys; refuse the rest before touching anything. */
+static int check_sysctls (const struct runtime_config *cfg, keel_error **err)
+{
+  char **s = cfg->linux_ != NULL ? cfg->linux_->sysctl : NULL;
+  for (; s != NULL && s[0] != NULL; s += 2)
+    {
+      const char *k = s[0];
+      bool ipc = strncmp (k, "fs.mqueue.", 10) == 0 || strcmp (k, "kernel.sem") == 0
+                 || strncmp (k, "kernel.shm", 10) == 0 || strncmp (k, "kernel.msg", 10) == 0;
+      bool net = strncmp (k, "net.", 4) == 0;
+      bool uts = strcmp (k, "kernel.hostname") == 0 || strcmp (k, "kernel.domainname") == 0;
+      enum rc_namespace_type need = ipc ? RC_NS_IPC : net ? RC_NS_NETWORK : RC_NS_UTS;
+      const struct rc_namespace *ns;
+      if (!ipc && !net && !uts)
+        return keel_err (err, 0, "config.json: .linux.sysctl: `%s` is not a namespaced sysctl", k);
+      ns = rc_config_find_namespace (cfg, need);
+      if (ns == NULL)
+        return keel_err (err, 0, "config.json: .linux.sysctl: `%s` needs a %s namespace", k,
+                         rc_namespace_type_name (need));
+      if (strchr (k, '/') != NULL || strstr (k, "..") != NULL)
+        return keel_err (err, 0, "config.json: .linux.sysctl: invalid key `%s`", k);
+    }
+  return 0;
+}
+
+static int load_config (create_ctx *c, keel_error **err)
+{
+  _cleanup_free_ char *cfgpath = NULL, *root = NULL;
+  struct stat st;
+
+  c->bundle = realpath (c->o->bundle != NULL ? c->o->bundle : ".", NULL);
+  if (c->bundle == NULL)
+    return keel_err_errno (err, "bundle `%s`", c->o->bundle != NULL ? c->o->bundle : ".");
+  if (asprintf (&cfgpath, "%s/config.json", c->bundle) < 0)
+    return keel_err (err, ENOMEM, "config");
+  if (runtime_config_load (cfgpath, &c->cfg, err) < 0)
+    return -1;
+  if (c->cfg->process == NULL)
+    return keel_err (err, 0, "config.json: .process: required to create a container");
+  if (c->cfg->root == NULL || c->cfg->root->path == NULL)
+    return keel_err (err, 0, "config.json: .root.path: required on Linux");
+  if (c->cfg->root->path[0] == '/')
+    root = strdup (c->cfg->root->path);
+  else if (asprintf (&root, "%s/%s", c->bundle, c->cfg->root->path) < 0)
+    root = NULL;
+  if (root == NULL)
+    return keel_err (err, ENOMEM, "config");
+  c->rootfs = realpath (root, NULL);
+  if (c->rootfs == NULL || stat (c->rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return keel_err (err, c->rootfs == NULL ? errno : ENOTDIR, "config.json: .root.path: `%s`", root);
+  if (c->cfg->process->terminal && c->o->console_socket == NULL && !c->o->foreground)
+    return keel_err (err, 0,
+                     "config.json: .process.terminal is true: --console-socket is required "
+                     "(or use `run` in the foreground)");
+  if (c->cfg->linux_ != NULL && c->cfg->linux_->seccomp != NULL)
+    return keel_err (err, 0,
+                     "config.json: .linux.seccomp: not implemented yet (seccomp issue); "
+                     "remove it to run this container");
+  if (cgroup_check_resources (c->cfg, err) < 0 || check_sysctls (c->cfg, err) < 0)
+    return -1;
+  return cgroup_resolve (c->cfg, c->o->id, &c->cg, err);
+}
+
+static int count_listen_fds (void)
+{
+  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
+  if (fds == NULL || (pid != NULL && atoi (pid) != getpid ()))
+    return 0;
+  return atoi (fds) > 0 ? atoi (fds) : 0;
+}
+
+static int state_json_for_hooks (create_ctx *c, const char *status, char **out, keel_error **err)
+{
+  runtime_state s = { .id = (char *)c->o->id,
+                      .status = (char *)status,
+                      .pid = c->pid,
+                      .bundle = c->bundle,
+                      .annotations = c->cfg->annotations };
+  return runtime_state_emit (&s, false, out, NULL, err);
+}
+
+static int write_state (create_ctx *c, keel_error **err)
+{
+  char created[64];
+  bool zombie;
+  struct passwd *pw = getpwuid (geteuid ());
+  runtime_state s = { .id = (char *)c->o->id,
+                      .status = "created",
+                      .pid = c->pid,
+                      .bundle = c->bundle,
+                      .annotations = c->cfg->annotations,
+                      .rootfs = c->rootfs,
+                      .created = created,
+                      .owner = geteuid () == 0 ? "" : (pw != NULL ? pw->pw_name : ""),
+                      .cgroup_paths = c->cg.paths };
+  now_rfc3339 (created, sizeof (created));
+  s.starttime = proc_starttime (c->pid, &zombie);
+  return state_dir_write_state (&c->sd, &s, err);
+}
+
+static int write_pid_file (const char *path, pid_t pid, keel_error **err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
+  /* Written atomically (temp + rename): a reader never sees a partial pid. */
+  return write_file_atomic (path, buf, (size_t)n, 0644, 0, err);
+}
+
+/* The parent's half of the sync protocol. */
+static int drive_child (create_ctx *c, int *pty, keel_error **err)
+{
+  _cleanup_free_ char *json = NULL;
+  unsigned long clone_flags = 0, unshare_flags = 0;
+
+  ns_clone_flags (c->cfg, &clone_flags, &unshare_flags, err);
+  if (cgroup_enter (&c->cg, c->pid, err) < 0)
+    return keel_err_prefix (err, "cgroup");
+  if ((clone_flags & CLONE_NEWUSER) && ns_write_id_maps (c->cfg, c->pid, err) < 0)
+    return -1;
+  if (sync_send (c->sync_fd, SYNC_GO, NULL, -1, err) < 0 || sync_expect (c->sync_fd, SYNC_HOOKS, NULL, NULL, err) < 0)
+    return -1;
+  if (state_json_for_hooks (c, "creating", &json, err) < 0)
+    return -1;
+  /* runtime.md "Lifecycle": prestart (deprecated) and createRuntime, in the runtime namespace. */
+  if (hooks_run (c->cfg, RC_HOOK_PRESTART, json, err) < 0 || hooks_run (c->cfg, RC_HOOK_CREATE_RUNTIME, json, err) < 0)
+    return -1;
+  if (sync_send (c->sync_fd, SYNC_HOOKS_DONE, json, -1, err) < 0)
+    return -1;
+  if (c->cfg->process->terminal)
+    {
+      int master = -1;
+      if (sync_expect (c->sync_fd, SYNC_PTY, NULL, &master, err) < 0)
+        return -1;
+      if (master < 0)
+        return keel_err (err, 0, "terminal: no pty master received");
+      if (c->o->console_socket != NULL)
+        {
+          int r = terminal_send_to_socket (c->o->console_socket, master, err);
+          close (master);
+          if (r < 0)
+            return -1;
+        }
+      else
+        *pty = master;
+    }
+  if (sync_expect (c->sync_fd, SYNC_READY, NULL, NULL, err) < 0)
+    return -1;
+  if (write_state (c, err) < 0)
+    return -1;
+  if (c->o->pid_file != NULL && write_pid_file (c->o->pid_file, c->pid, err) < 0)
+    return keel_err_prefix (err, "--pid-file");
+  return 0;
+}
+
+static int spawn (create_ctx *c, int *pty, keel_error **err)
+{
+  _cleanup_free_ char *fifo = state_dir_file (&c->sd, STATE_EXEC_FIFO);
+  _cleanup_free_ char *copy = state_dir_file (&c->sd, STATE_CONFIG_COPY);
+  _cleanup_free_ char *text = NULL, *src = NULL;
+  unsigned long clone_flags = 0, unshare_flags = 0;
+  int sv[2];
+  size_t len = 0;
+  int listen_fds = count_listen_fds ();
+  init_args a = { 0 };
+
+  if (fifo == NULL || copy == NULL || asprintf (&src, "%s/config.json", c->bundle) < 0)
+    return keel_err (err, ENOMEM, "state");
+  /* Keep the config as created: start and delete run its hooks even if the bundle changes. */
+  if (read_file (src, &text, &len, err) < 0 || write_file_atomic (copy, text, len, 0600, 0, err) < 0)
+    return -1;
+  if (mkfifo (fifo, 0622) < 0)
+    return keel_err_errno (err, "mkfifo `%s`", fifo);
+  c->fifo_fd = open (fifo, O_PATH | O_CLOEXEC);
+  if (c->fifo_fd < 0)
+    return keel_err_errno (err, "open `%s`", fifo);
+  if (cgroup_create (&c->cg, c->cfg, err) < 0)
+    return -1;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return keel_err_errno (err, "socketpair");
+  c->sync_fd = sv[0];
+  a = (init_args){ .cfg = c->cfg,
+                   .rootfs = c->rootfs,
+                   .bundle = c->bundle,
+                   .sync_fd = sv[1],
+                   .fifo_fd = c->fifo_fd,
+                   .keep_fds = c->o->preserve_fds + listen_fds,
+                   .listen_fds = listen_fds,
+                   .no_pivot = c->o->no_pivot,
+                   .no_new_keyring = c->o->no_new_keyring,
+                   .terminal = c->cfg->process->terminal,
+                   .cgroup_paths = c->cg.paths,
+                   .process = c->cfg->process };
+  ns_clone_flags (c->cfg, &clone_flags, &unshare_flags, err);
+  if (ns_prepare_parent (c->cfg, err) < 0)
+    {
+      close (sv[1]);
+      return -1;
+    }
+  /* The child must not hold the container lock while it waits for `start`. */
+  a.lock_fd = c->sd.dirfd;
+  c->pid = init_clone (clone_flags, init_container_main, &a, err);
+  close (sv[1]);
+  if (c->pid < 0)
+    {
+      c->pid = 0;
+      return -1;
+    }
+  return drive_child (c, pty, err);
+}
+
+static void unwind (create_ctx *c)
+{
+  keel_error *e = NULL;
+  if (c->pid > 0)
+    {
+      kill (c->pid, SIGKILL);
+      waitpid (c->pid, NULL, 0);
+    }
+  if (c->cg.paths != NULL && cgroup_destroy_paths (c->cg.paths, &e) < 0)
+    {
+      log_error (&c->g->log, e);
+      keel_error_free (e);
+      e = NULL;
+    }
+  if (c->have_sd && state_dir_remove (&c->sd, &e) < 0)
+    {
+      log_error (&c->g->log, e);
+      keel_error_free (e);
+    }
+}
+
+int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int *pty, keel_error **err)
+{
+  create_ctx c = { .g = g, .o = o, .sync_fd = -1, .fifo_fd = -1 };
+  int r = -1;
+
+  *pty = -1;
+  if (load_config (&c, err) < 0)
+    goto out;
+  if (state_dir_create (g->root, o->id, &c.sd, err) < 0)
+    goto out;
+  c.have_sd = true;
+  /* From here every failure unwinds: no state dir, cgroup or process is left. */
+  if (spawn (&c, pty, err) < 0)
+    {
+      if (*pty >= 0)
+        close (*pty), *pty = -1;
+      unwind (&c);
+      goto out;
+    }
+  *pid = c.pid;
+  r = 0;
+out:
+  if (c.sync_fd >= 0)
+    close (c.sync_fd);
+  if (c.fifo_fd >= 0)
+    close (c.fifo_fd);
+  if (c.have_sd)
+    state_dir_close (&c.sd);
+  cgroup_set_free (&c.cg);
+  runtime_config_free (c.cfg);
+  free (c.bundle);
+  free (c.rootfs);
+  return r;
+}
+
+/* ---- start ---- */
+
+static int load_config_copy (state_dir *sd, struct runtime_config **cfg, keel_error **err)
+{
+  _cleanup_free_ char *p = state_dir_file (sd, STATE_CONFIG_COPY);
+  if (p == NULL)
+    return keel_err (err, ENOMEM, "config");
+  return runtime_config_load (p, cfg, err);
+}
+
+static int release_init (state_dir *sd, keel_error **err)
+{
+  _cleanup_close_ int fd = -1;
+  struct pollfd pfd;
+  char b;
+
+  fd = openat (sd->dirfd, STATE_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return keel_err_errno (err, "open exec fifo");
+  pfd = (struct pollfd){ fd, POLLIN, 0 };
+  /* The init is already blocked opening the other end; it writes one byte. */
+  for (int waited = 0; waited < 10000; waited += 10)
+    {
+      ssize_t n = read (fd, &b, 1);
+      if (n == 1)
+        break;
+      if (n < 0 && errno != EAGAIN && errno != EINTR)
+        return keel_err_errno (err, "read exec fifo");
+      if (waited + 10 >= 10000)
+        return keel_err (err, 0, "the container's init did not answer on exec.fifo");
+      poll (&pfd, 1, 10);
+    }
+  if (unlinkat (sd->dirfd, STATE_EXEC_FIFO, 0) < 0)
+    return keel_err_errno (err, "remove exec fifo");
+  return 0;
+}
+
+int container_start (runtime_globals *g, const char *id, keel_error **err)
+{
+  state_dir sd;
+  _cleanup_runtime_state_ runtime_state *st = NULL;
+  _cleanup_runtime_config_ struct runtime_config *cfg = NULL;
+  _cleanup_free_ char *json = NULL;
+  keel_error *e = NULL;
+  int r = -1;
+
+  if (container_load (g, id, &sd, &st, err) < 0)
+    return -1;
+  /* runtime.md "start": an error unless the container is created. */
+  if (strcmp (st->status, "created") != 0)
+    {
+      keel_err (err, 0, "container is %s, not created", st->status);
+      goto out;
+    }
+  if (load_config_copy (&sd, &cfg, err) < 0 || release_init (&sd, err) < 0)
+    goto out;
+  free (st->status);
+  st->status = strdup ("running");
+  if (runtime_state_emit (st, false, &json, NULL, err) < 0)
+    goto out;
+  /* runtime.md: a failing poststart hook is logged; the container keeps running. */
+  if (hooks_run (cfg, RC_HOOK_POSTSTART, json, &e) < 0)
+    {
+      log_msg (&g->log, LOG_LEVEL_WARNING, "start %s: %s", id, e->msg);
+      keel_error_free (e);
+    }
+  r = 0;
+out:
+  state_dir_close (&sd);
+  return r;
+}
+
+/* ---- kill / delete ---- */
+
+static const struct
+{
+  const char *name;
+  int sig;
+} signals[] = {
+  { "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT }, { "ILL", SIGILL },     { "TRAP", SIGTRAP },
+  { "ABRT", SIGABRT }, { "IOT", SIGIOT },       { "BUS", SIGBUS },   { "FPE", SIGFPE },     { "KILL", SIGKILL },
+  { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },     { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },
+  { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU }, { "URG", SIGURG },     { "XCPU", SIGXCPU },
+  { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+  { "POLL", SIGPOLL }, { "PWR", SIGPWR },       { "SYS", SIGSYS },
+};
+
+int signal_parse (const char *s, int *sig)
+{
+  char *end;
+  long n = strtol (s, &end, 10);
+
+  if (*s != '\0' && *end == '\0')
+    {
+      if (n <= 0 || n > SIGRTMAX)
+        return -1;
+      *sig = (int)n;
+      return 0;
+    }
+  if (strncasecmp (s, "SIG", 3) == 0)
+    s += 3;
+  for (size_t i = 0; i < sizeof (signals) / sizeof (signals[0]); i++)
+    if (strcasecmp (s, signals[i].name) == 0)
+      {
+        *sig = signals[i].sig;
+        return 0;
+      }
+  if (strncasecmp (s, "RTMIN", 5) == 0 || strncasecmp (s, "RTMAX", 5) == 0)
+    {
+      long off = s[5] ? strtol (s + 5, &end, 10) : 0;
+      if (s[5] && *end != '\0')
+        return -1;
+      n = (strncasecmp (s, "RTMIN", 5) == 0 ? SIGRTMIN : SIGRTMAX) + off;
+      if (n < SIGRTMIN || n > SIGRTMAX)
+        return -1;
+      *sig = (int)n;
+      return 0;
+    }
+  return -1;
+}
+
+int container_signal (runtime_state *st, int sig, bool all, keel_error **err)
+{
+  if (all)
+    {
+      _cleanup_free_ pid_t *pids = NULL;
+      size_t n = 0;
+      if (cgroup_pids (st->cgroup_paths, &pids, &n, err) < 0)
+        return -1;
+      for (size_t i = 0; i < n; i++)
+        kill (pids[i], sig);
+      return 0;
+    }
+  if (kill (st->pid, sig) < 0)
+    return keel_err_errno (err, "signal %d to pid %d", sig, st->pid);
+  return 0;
+}
+
+static void wait_gone (pid_t pid, int timeout_ms)
+{
+  int fd = (int)syscall (SYS_pidfd_open, pid, 0);
+  bool zombie;
+  if (fd >= 0)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      poll (&p, 1, timeout_ms);
+      close (fd);
+    }
+  /* Our own child (run) is reaped here; anyone else's by its parent. */
+  waitpid (pid, NULL, WNOHANG);
+  for (int i = 0; i < timeout_ms / 10 && proc_starttime (pid, &zombie) != 0 && !zombie; i++)
+    usleep (10000);
+}
+
+int container_destroy (runtime_globals *g, state_dir *sd, runtime_state *st, bool force, keel_error **err)
+{
+  _cleanup_runtime_config_ struct runtime_config *cfg = NULL;
+  _cleanup_free_ char *json = NULL;
+  keel_error *e = NULL;
+
+  if (strcmp (st->status, "running") == 0 && !force)
+    return keel_err (err, 0, "container is running: stop it first or use --force");
+  if (strcmp (st->status, "stopped") != 0)
+    {
+      /* created, or running with --force: kill everything in the container. */
+      container_signal (st, SIGKILL, true, NULL);
+      kill (st->pid, SIGKILL);
+      wait_gone (st->pid, 5000);
+    }
+  else if (force)
+    container_signal (st, SIGKILL, true, NULL);
+  if (cgroup_destroy_paths (st->cgroup_paths, err) < 0)
+    return -1;
+  free (st->status);
+  st->status = strdup ("stopped");
+  if (load_config_copy (sd, &cfg, &e) == 0 && runtime_state_emit (st, false, &json, NULL, &e) == 0)
+    hooks_run (cfg, RC_HOOK_POSTSTOP, json, &e);
+  /* runtime.md: poststop failures are logged, delete goes on. */
+  if (e != NULL)
+    {
+      log_msg (&g->log, LOG_LEVEL_WARNING, "delete %s: %s", st->id, e->msg);
+      keel_error_free (e);
+    }
+  return state_dir_remove (sd, err);
+}

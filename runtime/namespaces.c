@@ -1,0 +1,178 @@
+/* Namespaces: which to create at clone/unshare time, joining existing ones by path, uid/gid maps, time offsets. */
+#include "config.h"
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* pid and time namespaces only take effect for children, so the parent
+ * enters them before clone3; user and pid are created by clone3 itself (the
+ * child must be pid 1, and the maps are written for it); the rest are
+ * unshared by the child after joining any namespaces given by path. */
+int ns_clone_flags (const struct runtime_config *cfg, unsigned long *clone_flags, unsigned long *unshare_flags,
+                    keel_error **err)
+{
+  const struct rc_linux *l = cfg->linux_;
+
+  *clone_flags = *unshare_flags = 0;
+  for (size_t i = 0; l != NULL && i < l->namespaces_len; i++)
+    {
+      const struct rc_namespace *n = &l->namespaces[i];
+      unsigned long f = (unsigned long)rc_namespace_clone_flag (n->type);
+      if (n->path != NULL)
+        continue;
+      if (n->type == RC_NS_USER || n->type == RC_NS_PID)
+        *clone_flags |= f;
+      else if (n->type != RC_NS_TIME)
+        *unshare_flags |= f;
+    }
+  return 0;
+}
+
+/* config-linux.md "Namespaces": a path MUST be a namespace of the given type. */
+static int open_ns (const struct rc_namespace *n, int *out, keel_error **err)
+{
+  int fd = open (n->path, O_RDONLY | O_CLOEXEC);
+  int type;
+
+  if (fd < 0)
+    return keel_err_errno (err, "linux.namespaces: open %s namespace `%s`", rc_namespace_type_name (n->type), n->path);
+  type = ioctl (fd, NS_GET_NSTYPE);
+  if (type < 0 || type != rc_namespace_clone_flag (n->type))
+    {
+      close (fd);
+      return keel_err (err, 0, "linux.namespaces: `%s` is not a %s namespace", n->path,
+                       rc_namespace_type_name (n->type));
+    }
+  *out = fd;
+  return 0;
+}
+
+static int join_one (const struct rc_namespace *n, keel_error **err)
+{
+  _cleanup_close_ int fd = -1;
+  if (open_ns (n, &fd, err) < 0)
+    return -1;
+  if (setns (fd, rc_namespace_clone_flag (n->type)) < 0)
+    return keel_err_errno (err, "join %s namespace `%s`", rc_namespace_type_name (n->type), n->path);
+  return 0;
+}
+
+int ns_join_paths (const struct runtime_config *cfg, bool pid_and_time, keel_error **err)
+{
+  const struct rc_linux *l = cfg->linux_;
+
+  /* The user namespace first: it owns the others and grants the rights to join them. */
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; l != NULL && i < l->namespaces_len; i++)
+      {
+        const struct rc_namespace *n = &l->namespaces[i];
+        bool parent_kind = n->type == RC_NS_PID || n->type == RC_NS_TIME;
+        if (n->path == NULL || parent_kind != pid_and_time || (pass == 0) != (n->type == RC_NS_USER))
+          continue;
+        if (join_one (n, err) < 0)
+          return -1;
+      }
+  return 0;
+}
+
+static int write_time_offsets (const struct rc_time_offsets *t, keel_error **err)
+{
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  if (f == NULL)
+    return keel_err (err, ENOMEM, "time offsets");
+  if (t->monotonic.present)
+    fprintf (f, "monotonic %lld %u\n", (long long)t->monotonic.secs, t->monotonic.nanosecs);
+  if (t->boottime.present)
+    fprintf (f, "boottime %lld %u\n", (long long)t->boottime.secs, t->boottime.nanosecs);
+  fclose (f);
+  /* One write per line: the kernel parses a single offset per write. */
+  for (char *s = buf, *line; (line = strsep (&s, "\n")) != NULL;)
+    {
+      _cleanup_close_ int fd = -1;
+      if (*line == '\0')
+        continue;
+      fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write (fd, line, strlen (line)) < 0)
+        return keel_err_errno (err, "linux.timeOffsets: write `%s` to /proc/self/timens_offsets", line);
+    }
+  return 0;
+}
+
+int ns_prepare_parent (const struct runtime_config *cfg, keel_error **err)
+{
+  const struct rc_namespace *t = rc_config_find_namespace (cfg, RC_NS_TIME);
+
+  if (ns_join_paths (cfg, true, err) < 0)
+    return -1;
+  if (t != NULL && t->path == NULL)
+    {
+      if (unshare (CLONE_NEWTIME) < 0)
+        return keel_err_errno (err, "unshare time namespace");
+      if (cfg->linux_->time_offsets != NULL && write_time_offsets (cfg->linux_->time_offsets, err) < 0)
+        return -1;
+    }
+  else if (cfg->linux_ != NULL && cfg->linux_->time_offsets != NULL)
+    return keel_err (err, 0, "config.json: .linux.timeOffsets: set, but no new time namespace is requested");
+  return 0;
+}
+
+static int write_map (pid_t pid, const char *file, const struct rc_id_mapping *m, size_t n, keel_error **err)
+{
+  _cleanup_free_ char *buf = NULL, *path = NULL;
+  size_t len = 0;
+  FILE *f;
+
+  if (n == 0)
+    return 0;
+  f = open_memstream (&buf, &len);
+  if (f == NULL || asprintf (&path, "/proc/%d/%s", (int)pid, file) < 0)
+    return keel_err (err, ENOMEM, "id map");
+  for (size_t i = 0; i < n; i++)
+    fprintf (f, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  fclose (f);
+  {
+    _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write (fd, buf, len) < 0)
+      return keel_err_errno (err, "write %s", path);
+  }
+  return 0;
+}
+
+int ns_write_id_maps (const struct runtime_config *cfg, pid_t pid, keel_error **err)
+{
+  const struct rc_linux *l = cfg->linux_;
+  if (l == NULL)
+    return 0;
+  if (geteuid () != 0)
+    {
+      _cleanup_free_ char *p = NULL;
+      if (asprintf (&p, "/proc/%d/setgroups", (int)pid) < 0)
+        return keel_err (err, ENOMEM, "setgroups");
+      _cleanup_close_ int fd = open (p, O_WRONLY | O_CLOEXEC);
+      if (fd >= 0 && write (fd, "deny", 4) < 0)
+        return keel_err_errno (err, "write %s", p);
+    }
+  if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
+      || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
+    return keel_err_prefix (err, "linux.uidMappings/gidMappings");
+  return 0;
+}

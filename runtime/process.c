@@ -1,0 +1,181 @@
+/* The container process's attributes (user, caps, limits, cwd, ...) and the final PATH lookup + execve. */
+#include "config.h"
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+static int set_oom_score_adj (const struct rc_process *p, keel_error **err)
+{
+  char buf[16];
+  _cleanup_close_ int fd = -1;
+
+  if (!p->has_oom_score_adj)
+    return 0;
+  snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
+  fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, buf, strlen (buf)) < 0)
+    return keel_err_errno (err, "process.oomScoreAdj: write %s", buf);
+  return 0;
+}
+
+static int set_io_sched (const struct rc_process *p, keel_error **err)
+{
+  if (p->io_priority != NULL
+      && syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0,
+                  (p->io_priority->class_value << 13) | p->io_priority->priority)
+             < 0)
+    return keel_err_errno (err, "process.ioPriority");
+  if (p->scheduler != NULL)
+    {
+      /* struct sched_attr, sched_setattr(2) */
+      struct
+      {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+      } attr = { .size = 48 };
+      const struct rc_scheduler *s = p->scheduler;
+      attr.policy = (uint32_t)s->policy_value;
+      attr.flags = s->flags_mask;
+      attr.nice = s->has_nice ? s->nice : 0;
+      attr.priority = s->has_priority ? (uint32_t)s->priority : 0;
+      attr.runtime = s->has_runtime ? s->runtime : 0;
+      attr.deadline = s->has_deadline ? s->deadline : 0;
+      attr.period = s->has_period ? s->period : 0;
+      if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+        return keel_err_errno (err, "process.scheduler");
+    }
+  return 0;
+}
+
+static int switch_user (const struct rc_process *p, keel_error **err)
+{
+  const struct rc_user *u = &p->user;
+  gid_t *groups = NULL;
+
+  if (u->additional_gids_len > 0)
+    {
+      groups = calloc (u->additional_gids_len, sizeof (gid_t));
+      if (groups == NULL)
+        return keel_err (err, ENOMEM, "process.user");
+      for (size_t i = 0; i < u->additional_gids_len; i++)
+        groups[i] = u->additional_gids[i];
+    }
+  /* In a user namespace with setgroups denied only an empty list is refused
+   * harmlessly; a requested list must work. */
+  if (setgroups (u->additional_gids_len, groups) < 0 && (u->additional_gids_len > 0 || errno != EPERM))
+    {
+      free (groups);
+      return keel_err_errno (err, "process.user.additionalGids: setgroups");
+    }
+  free (groups);
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return keel_err_errno (err, "prctl(PR_SET_KEEPCAPS)");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return keel_err_errno (err, "process.user.gid: setresgid %u", u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return keel_err_errno (err, "process.user.uid: setresuid %u", u->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return keel_err_errno (err, "prctl(PR_SET_KEEPCAPS)");
+  return 0;
+}
+
+int process_apply (const struct rc_process *p, bool no_new_keyring, keel_error **err)
+{
+  /* A session keyring of its own, so containers do not share the host's (runc does the same). */
+  if (!no_new_keyring && syscall (SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 && errno != ENOSYS)
+    return keel_err_errno (err, "create a session keyring");
+  if (set_oom_score_adj (p, err) < 0 || rlimits_apply (p, err) < 0 || set_io_sched (p, err) < 0)
+    return -1;
+  if (p->cwd != NULL && chdir (p->cwd) < 0)
+    return keel_err_errno (err, "process.cwd: chdir `%s`", p->cwd);
+  if (caps_drop_bounding (p, err) < 0 || switch_user (p, err) < 0)
+    return -1;
+  if (p->user.has_umask)
+    umask ((mode_t)p->user.umask);
+  else
+    umask (022);
+  if (caps_apply (p, err) < 0)
+    return -1;
+  /* config.md "noNewPrivileges". */
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return keel_err_errno (err, "process.noNewPrivileges");
+  return 0;
+}
+
+static const char *env_get (char **env, const char *name)
+{
+  size_t l = strlen (name);
+  for (; env != NULL && *env != NULL; env++)
+    if (strncmp (*env, name, l) == 0 && (*env)[l] == '=')
+      return *env + l + 1;
+  return NULL;
+}
+
+/* config.md "process.args": args[0] is looked up in PATH like execvp does,
+ * but with the container's PATH. */
+static char *lookup (const char *name, char **env)
+{
+  const char *path = env_get (env, "PATH");
+  _cleanup_free_ char *copy = NULL;
+
+  if (strchr (name, '/') != NULL)
+    return strdup (name);
+  copy = strdup (path != NULL ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  for (char *s = copy, *dir; s != NULL && (dir = strsep (&s, ":")) != NULL;)
+    {
+      char *full = NULL;
+      struct stat st;
+      if (asprintf (&full, "%s/%s", *dir ? dir : ".", name) < 0)
+        return NULL;
+      if (stat (full, &st) == 0 && S_ISREG (st.st_mode) && access (full, X_OK) == 0)
+        return full;
+      free (full);
+    }
+  return NULL;
+}
+
+int process_exec (const struct rc_process *p, int listen_fds, keel_error **err)
+{
+  _cleanup_free_ char *exe = NULL;
+  _cleanup_strv_ char **env = NULL;
+  size_t n = 0;
+
+  if (p->args == NULL || p->args[0] == NULL)
+    return keel_err (err, 0, "process.args: empty");
+  for (char **e = p->env; e != NULL && *e != NULL; e++)
+    n++;
+  env = calloc (n + 3, sizeof (char *));
+  if (env == NULL)
+    return keel_err (err, ENOMEM, "environment");
+  n = 0;
+  for (char **e = p->env; e != NULL && *e != NULL; e++)
+    if (listen_fds == 0 || (strncmp (*e, "LISTEN_FDS=", 11) != 0 && strncmp (*e, "LISTEN_PID=", 11) != 0))
+      env[n++] = strdup (*e);
+  /* sd_listen_fds(3): the fds are passed on, and LISTEN_PID names the process that gets them. */
+  if (listen_fds > 0)
+    {
+      if (asprintf (&env[n++], "LISTEN_FDS=%d", listen_fds) < 0 || asprintf (&env[n++], "LISTEN_PID=%d", getpid ()) < 0)
+        return keel_err (err, ENOMEM, "environment");
+    }
+  exe = lookup (p->args[0], env);
+  if (exe == NULL)
+    return keel_err (err, ENOENT, "exec `%s`: not found in $PATH", p->args[0]);
+  execve (exe, p->args, env);
+  return keel_err_errno (err, "exec `%s`", exe);
+}

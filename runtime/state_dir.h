@@ -1,0 +1,39 @@
+/* <root>/<id>/: the per-container state directory, its lock, state.json and exec fifo. */
+#ifndef KEEL_STATE_DIR_H
+#define KEEL_STATE_DIR_H
+
+#include "error.h"
+#include "runtime_state.h"
+
+typedef struct state_dir
+{
+  char *root;
+  char *id;
+  char *path; /* <root>/<id> */
+  int dirfd;  /* open on path; flock()ed exclusively while we work on the container */
+} state_dir;
+
+/* /run/keel for root, $XDG_RUNTIME_DIR/keel otherwise. */
+int state_dir_default_root (char **out, keel_error **err);
+
+/* runc's rule: ids are made of [A-Za-z0-9_+.-] and are not "." or "..". */
+int state_dir_check_id (const char *id, keel_error **err);
+
+/* Create <root>/<id> (failing when it exists) and lock it. */
+int state_dir_create (const char *root, const char *id, state_dir *sd, keel_error **err);
+/* Open and lock an existing container's directory; "does not exist" errors name the id. */
+int state_dir_open (const char *root, const char *id, state_dir *sd, keel_error **err);
+/* Remove everything in the directory and the directory itself. */
+int state_dir_remove (state_dir *sd, keel_error **err);
+/* Unlock and free (the directory stays). */
+void state_dir_close (state_dir *sd);
+
+int state_dir_write_state (state_dir *sd, const runtime_state *st, keel_error **err);
+int state_dir_read_state (state_dir *sd, runtime_state **out, keel_error **err);
+/* Full path of a file in the directory, malloc'd. */
+char *state_dir_file (const state_dir *sd, const char *name);
+
+#define STATE_EXEC_FIFO "exec.fifo"
+#define STATE_CONFIG_COPY "config.json"
+
+#endif
