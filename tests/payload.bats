@@ -226,6 +226,9 @@ runc_bundle() {
   assert_line_present "dev=/dev/null type=c rdev=1:3 mode=0666 uid=0 gid=0"
   [[ "$output" == *"dev=/dev/fd type=l mode=0777 uid=0 gid=0 target=/proc/self/fd"* ]]
   [[ "$output" == *"dev=/dev/pts/ptmx type=c rdev=5:2 "* ]]
+  # /dev/shm is listed but not walked: it holds files (here, the cached bundle rootfs), not devices.
+  [[ "$output" == *"dev=/dev/shm type=d "* ]]
+  [[ "$output" != *"dev=/dev/shm/"* ]]
 }
 
 @test "payload nnp, seccomp, oom: values from the process" {
