@@ -1,1 +1,23 @@
 # imagetool/: the image puller and unpacker.
+# imagetool/libpull.a: references, credentials, the registry client and the store (shared with the unit tests).
+noinst_LIBRARIES += imagetool/libpull.a
+imagetool_libpull_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+imagetool_libpull_a_SOURCES = \
+	imagetool/reference.c imagetool/reference.h \
+	imagetool/auth.c imagetool/auth.h \
+	imagetool/registry.c imagetool/registry.h \
+	imagetool/store.c imagetool/store.h \
+	imagetool/progress.c imagetool/progress.h \
+	imagetool/util.c imagetool/util.h
+
+bin_PROGRAMS += imagetool/imagetool
+imagetool_imagetool_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+imagetool_imagetool_SOURCES = \
+	imagetool/main.c imagetool/commands.h \
+	imagetool/cmd_pull.c \
+	imagetool/cmd_images.c \
+	imagetool/cmd_inspect.c \
+	imagetool/cmd_tag.c \
+	imagetool/cmd_gc.c \
+	imagetool/cmd_login.c
+imagetool_imagetool_LDADD = imagetool/libpull.a $(SPEC_LIBS) $(CURL_LIBS)

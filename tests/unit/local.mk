@@ -25,3 +25,16 @@ EXTRA_DIST += tests/unit/data
 # For .ci/run: the unit tests alone, to rerun under the sanitizers.
 print-unit-tests:
 	@echo $(UNIT_TESTS)
+
+# imagetool pure functions (reference grammar, WWW-Authenticate, credentials).
+IMAGETOOL_UNIT_TESTS = tests/unit/test_reference tests/unit/test_auth
+check_PROGRAMS += $(IMAGETOOL_UNIT_TESTS)
+TESTS += $(IMAGETOOL_UNIT_TESTS)
+IMAGETOOL_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/imagetool $(CURL_CFLAGS)
+IMAGETOOL_UNIT_LDADD = imagetool/libpull.a $(UNIT_LDADD) $(CURL_LIBS)
+tests_unit_test_reference_SOURCES = tests/unit/test_reference.c tests/unit/tap.h
+tests_unit_test_reference_LDADD = $(IMAGETOOL_UNIT_LDADD)
+tests_unit_test_reference_CFLAGS = $(IMAGETOOL_UNIT_CFLAGS)
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c tests/unit/tap.h
+tests_unit_test_auth_LDADD = $(IMAGETOOL_UNIT_LDADD)
+tests_unit_test_auth_CFLAGS = $(IMAGETOOL_UNIT_CFLAGS)

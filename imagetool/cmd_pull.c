@@ -1,0 +1,346 @@
+/* imagetool pull: reference → manifest (index → platform) → verified blobs in the store → ref in index.json. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "commands.h"
+#include "digest.h"
+#include "image.h"
+#include "progress.h"
+#include "reference.h"
+#include "registry.h"
+#include "store.h"
+#include "util.h"
+
+struct pull
+{
+  struct reference ref;
+  struct registry *reg;
+  struct store *store;
+  struct progress *progress;
+  struct image_platform platform; /* what to select from an index */
+  bool all_platforms;
+};
+
+/* A fetched manifest-ish document and its verified digest. */
+struct document
+{
+  char *body;
+  size_t len;
+  char *content_type;
+  char *digest;
+};
+
+static void document_clear (struct document *d)
+{
+  free (d->body);
+  free (d->content_type);
+  free (d->digest);
+  memset (d, 0, sizeof *d);
+}
+
+/* Fetch OBJECT; with EXPECT (a digest), the content must hash to it (distribution-spec: pulling by
+ * digest, the client verifies the manifest). Otherwise its digest is computed, never taken on trust. */
+static int fetch_document (struct pull *pl, const char *object, const char *expect, struct document *out,
+                           keel_error **err)
+{
+  struct digest want;
+
+  if (registry_get_manifest (pl->reg, object, &out->body, &out->len, &out->content_type, err) < 0)
+    return -1;
+  if (expect == NULL)
+    return digest_compute (DIGEST_SHA256, out->body, out->len, &out->digest, err);
+  if (digest_parse (expect, &want, err) < 0
+      || digest_compute (want.algorithm, out->body, out->len, &out->digest, err) < 0)
+    return -1;
+  if (strcmp (out->digest, expect) != 0)
+    return keel_err (err, 0, "manifest %s: digest mismatch: the registry sent content with digest %s", expect,
+                     out->digest);
+  return 0;
+}
+
+/* The media type to record: the document's own mediaType, else the Content-Type without parameters. */
+static char *document_media_type (const struct document *d, const char *declared, enum image_kind kind)
+{
+  if (declared != NULL)
+    return strdup (declared);
+  if (d->content_type != NULL && image_media_type_kind (d->content_type) == kind)
+    return strndup (d->content_type, strcspn (d->content_type, "; "));
+  return strdup (kind == IMAGE_KIND_INDEX ? IMAGE_MT_OCI_INDEX : IMAGE_MT_OCI_MANIFEST);
+}
+
+static int check_kind (const char *name, enum image_kind kind, keel_error **err)
+{
+  if (kind == IMAGE_KIND_SCHEMA1)
+    return keel_err (err, 0,
+                     "%s: Docker schema1 manifests are not supported (deprecated by Docker; the image must be "
+                     "pushed again with schema2 or OCI)",
+                     name);
+  if (kind != IMAGE_KIND_INDEX && kind != IMAGE_KIND_MANIFEST)
+    return keel_err (err, 0, "%s: not an image manifest or index", name);
+  return 0;
+}
+
+/* Download the config and layers of a manifest, then store the manifest itself (last, so a stored
+ * manifest always has its blobs). DESC gets its descriptor. */
+static int pull_manifest (struct pull *pl, const char *name, struct document *doc, struct image_descriptor *desc,
+                          keel_error **err)
+{
+  _cleanup_image_manifest_ struct image_manifest *m = NULL;
+  _cleanup_free_ const struct image_descriptor **blobs = NULL;
+
+  if (image_manifest_parse (name, doc->body, doc->len, &m, err) < 0)
+    return -1;
+  if (strcmp (m->config.media_type, IMAGE_MT_OCI_CONFIG) != 0
+      && strcmp (m->config.media_type, IMAGE_MT_DOCKER_CONFIG) != 0)
+    return keel_err (err, 0, "%s: not a container image (config media type \"%s\")", name, m->config.media_type);
+  blobs = calloc (m->n_layers + 1, sizeof *blobs);
+  if (blobs == NULL)
+    return keel_err (err, ENOMEM, "pull");
+  blobs[0] = &m->config;
+  for (size_t i = 0; i < m->n_layers; i++)
+    {
+      struct image_layer_type lt;
+      if (image_layer_media_type (m->layers[i].media_type, &lt, err) < 0)
+        return keel_err_prefix (err, "%s: layer %zu", name, i);
+      blobs[i + 1] = &m->layers[i];
+    }
+  if (registry_fetch_blobs (pl->reg, pl->store, blobs, m->n_layers + 1, pl->progress, err) < 0)
+    return keel_err_prefix (err, "%s", name);
+  if (store_put_blob (pl->store, doc->digest, doc->body, doc->len, NULL, err) < 0)
+    return -1;
+  memset (desc, 0, sizeof *desc);
+  desc->media_type = document_media_type (doc, m->media_type, IMAGE_KIND_MANIFEST);
+  desc->digest = strdup (doc->digest);
+  desc->size = (int64_t)doc->len;
+  if (desc->media_type == NULL || desc->digest == NULL || digest_parse (desc->digest, &desc->dgst, err) < 0)
+    return desc->digest ? -1 : keel_err (err, ENOMEM, "pull");
+  /* the platform, from the config we just stored, for `images` */
+  _cleanup_free_ char *cbuf = NULL;
+  _cleanup_image_config_ struct image_config *cfg = NULL;
+  size_t clen;
+  desc->platform = calloc (1, sizeof *desc->platform);
+  if (desc->platform == NULL)
+    return keel_err (err, ENOMEM, "pull");
+  if (store_read_blob (pl->store, m->config.digest, &cbuf, &clen, err) < 0
+      || image_config_parse (m->config.digest, cbuf, clen, &cfg, err) < 0
+      || image_config_platform (cfg, desc->platform, err) < 0)
+    return keel_err_prefix (err, "%s: config", name);
+  return 0;
+}
+
+/* An index: the manifest for the platform (its descriptor, with the index entry's platform), or
+ * with --all-platforms every manifest plus the index itself. */
+static int pull_index (struct pull *pl, const char *name, struct document *doc, struct image_descriptor *desc,
+                       keel_error **err)
+{
+  _cleanup_image_index_ struct image_index *idx = NULL;
+  size_t chosen;
+
+  if (image_index_parse (name, doc->body, doc->len, &idx, err) < 0)
+    return -1;
+  for (size_t i = 0; i < idx->n_manifests; i++)
+    {
+      struct image_descriptor *e = &idx->manifests[i];
+      struct document child = { 0 };
+      struct image_descriptor cd = { 0 };
+      int r;
+
+      if (!pl->all_platforms)
+        {
+          if (image_index_select (idx, name, &pl->platform, &chosen, err) < 0)
+            return -1;
+          e = &idx->manifests[chosen];
+        }
+      if (image_media_type_kind (e->media_type) != IMAGE_KIND_MANIFEST)
+        continue; /* nested indexes and artifacts are kept as they are (all-platforms only) */
+      r = fetch_document (pl, e->digest, e->digest, &child, err);
+      if (r == 0)
+        r = check_kind (e->digest, image_document_kind (child.content_type, child.body, child.len), err);
+      if (r == 0)
+        r = pull_manifest (pl, e->digest, &child, &cd, err);
+      document_clear (&child);
+      if (r < 0)
+        {
+          image_descriptor_clear (&cd);
+          return -1;
+        }
+      if (!pl->all_platforms)
+        {
+          /* keep the index entry's platform (it may carry a variant the config lacks) */
+          if (e->platform != NULL)
+            {
+              image_platform_free (cd.platform);
+              cd.platform = calloc (1, sizeof *cd.platform);
+              if (cd.platform == NULL || image_platform_copy (cd.platform, e->platform, err) < 0)
+                {
+                  image_descriptor_clear (&cd);
+                  return cd.platform ? -1 : keel_err (err, ENOMEM, "pull");
+                }
+            }
+          *desc = cd;
+          return 0;
+        }
+      image_descriptor_clear (&cd);
+    }
+  if (store_put_blob (pl->store, doc->digest, doc->body, doc->len, NULL, err) < 0)
+    return -1;
+  memset (desc, 0, sizeof *desc);
+  desc->media_type = document_media_type (doc, idx->media_type, IMAGE_KIND_INDEX);
+  desc->digest = strdup (doc->digest);
+  desc->size = (int64_t)doc->len;
+  if (desc->media_type == NULL || desc->digest == NULL)
+    return keel_err (err, ENOMEM, "pull");
+  return digest_parse (desc->digest, &desc->dgst, err);
+}
+
+static int pull (struct pull *pl, const char *name, keel_error **err)
+{
+  struct document doc = { 0 };
+  struct image_descriptor desc = { 0 };
+  enum image_kind kind;
+  int r;
+
+  r = fetch_document (pl, reference_object (&pl->ref), pl->ref.digest, &doc, err);
+  if (r == 0)
+    {
+      kind = image_document_kind (doc.content_type, doc.body, doc.len);
+      r = check_kind (name, kind, err);
+    }
+  if (r == 0)
+    r = kind == IMAGE_KIND_INDEX ? pull_index (pl, name, &doc, &desc, err) : pull_manifest (pl, name, &doc, &desc, err);
+  if (r == 0)
+    r = store_set_ref (pl->store, name, &desc, err);
+  if (r == 0)
+    printf ("%s\n", desc.digest);
+  document_clear (&doc);
+  image_descriptor_clear (&desc);
+  return r;
+}
+
+struct pull_flags
+{
+  struct registry_options ropts;
+  const char *platform;
+  bool all_platforms;
+  bool quiet;
+};
+
+static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error **err)
+{
+  enum
+  {
+    OPT_TLS = 256,
+    OPT_CREDS,
+    OPT_AUTHFILE,
+    OPT_CERTDIR,
+    OPT_ALL,
+    OPT_RETRIES,
+  };
+  static const struct option opts[] = { { "platform", required_argument, NULL, 'p' },
+                                        { "all-platforms", no_argument, NULL, OPT_ALL },
+                                        { "jobs", required_argument, NULL, 'j' },
+                                        { "quiet", no_argument, NULL, 'q' },
+                                        { "tls-verify", required_argument, NULL, OPT_TLS },
+                                        { "creds", required_argument, NULL, OPT_CREDS },
+                                        { "authfile", required_argument, NULL, OPT_AUTHFILE },
+                                        { "cert-dir", required_argument, NULL, OPT_CERTDIR },
+                                        { "retries", required_argument, NULL, OPT_RETRIES },
+                                        { NULL, 0, NULL, 0 } };
+  int c;
+
+  f->ropts.tls_verify = true;
+  f->ropts.jobs = 3;
+  f->ropts.retries = 5;
+  optind = 0;
+  while ((c = getopt_long (argc, argv, "p:j:q", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'p':
+        f->platform = optarg;
+        break;
+      case OPT_ALL:
+        f->all_platforms = true;
+        break;
+      case 'j':
+        if (util_parse_int ("--jobs", optarg, 1, 64, &f->ropts.jobs, err) < 0)
+          return -1;
+        break;
+      case 'q':
+        f->quiet = true;
+        break;
+      case OPT_TLS:
+        if (util_parse_bool ("--tls-verify", optarg, &f->ropts.tls_verify, err) < 0)
+          return -1;
+        break;
+      case OPT_CREDS:
+        f->ropts.creds = optarg;
+        break;
+      case OPT_AUTHFILE:
+        f->ropts.authfile = optarg;
+        break;
+      case OPT_CERTDIR:
+        f->ropts.cert_dir = optarg;
+        break;
+      case OPT_RETRIES:
+        if (util_parse_int ("--retries", optarg, 1, 20, &f->ropts.retries, err) < 0)
+          return -1;
+        break;
+      default:
+        return keel_err (err, 0, "invalid option");
+      }
+  return 0;
+}
+
+int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
+{
+  struct pull_flags f = { 0 };
+  struct pull pl = { 0 };
+  _cleanup_free_ char *name = NULL;
+  keel_error *err = NULL;
+  int ret = 1;
+
+  if (parse_flags (argc, argv, &f, &err) < 0)
+    return cmd_fail (ctx, "pull", err);
+  if (argc - optind != 1)
+    return cmd_usage (ctx, "pull", "expected one reference");
+  f.ropts.log = &ctx->log;
+  pl.all_platforms = f.all_platforms;
+  if (reference_parse (argv[optind], &pl.ref, &err) < 0)
+    return cmd_fail (ctx, "pull", err);
+  name = reference_string (&pl.ref);
+  if (name == NULL)
+    goto nomem;
+  if ((f.platform ? image_platform_parse (f.platform, &pl.platform, &err) : image_platform_host (&pl.platform, &err))
+      < 0)
+    goto out;
+  if (store_open (ctx->store_dir, true, &pl.store, &err) < 0)
+    goto out;
+  pl.progress = progress_new (progress_mode_for (stderr, f.quiet), stderr);
+  if (pl.progress == NULL)
+    goto nomem;
+  if (registry_open (&pl.ref, &f.ropts, &pl.reg, &err) < 0 || pull (&pl, name, &err) < 0)
+    goto out;
+  ret = 0;
+  goto out;
+nomem:
+  keel_err (&err, ENOMEM, "pull");
+out:
+  if (err != NULL)
+    {
+      keel_err_prefix (&err, "%s", argv[optind]);
+      ret = cmd_fail (ctx, "pull", err);
+    }
+  registry_free (pl.reg);
+  progress_free (pl.progress);
+  store_close (pl.store);
+  image_platform_clear (&pl.platform);
+  reference_clear (&pl.ref);
+  return ret;
+}

@@ -1,0 +1,113 @@
+/* imagetool: global options and verb dispatch. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "commands.h"
+#include "store.h"
+
+struct verb
+{
+  const char *name;
+  int (*fn) (struct imagetool_ctx *, int, char **);
+  const char *help;
+};
+
+static const struct verb verbs[] = {
+  { "pull", cmd_pull, "pull REF: fetch an image into the store" },
+  { "images", cmd_images, "images [--format table|json]: list the stored images" },
+  { "inspect", cmd_inspect, "inspect [--raw|--config] REF: manifest and config of a stored image" },
+  { "tag", cmd_tag, "tag SRC DST: another name for a stored image" },
+  { "rm", cmd_rm, "rm REF...: remove names (blobs go with gc)" },
+  { "gc", cmd_gc, "gc: remove unreferenced blobs and stale partial downloads" },
+  { "fsck", cmd_fsck, "fsck: re-verify every blob" },
+  { "login", cmd_login, "login [-u USER] [-p PASS|--password-stdin] REGISTRY" },
+  { "logout", cmd_logout, "logout REGISTRY | --all" },
+};
+
+static void usage (FILE *out)
+{
+  fprintf (out, "usage: imagetool [--store DIR] [--debug] VERB [ARGS]\n\nverbs:\n");
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    fprintf (out, "  %s\n", verbs[i].help);
+}
+
+int cmd_fail (struct imagetool_ctx *ctx, const char *verb, keel_error *err)
+{
+  keel_err_prefix (&err, "%s", verb);
+  log_error (&ctx->log, err);
+  keel_error_free (err);
+  return 1;
+}
+
+int cmd_usage (struct imagetool_ctx *ctx, const char *verb, const char *msg)
+{
+  log_msg (&ctx->log, LOG_LEVEL_ERROR, "%s: %s (see imagetool --help)", verb, msg);
+  return 2;
+}
+
+int main (int argc, char **argv)
+{
+  static const struct option opts[] = { { "store", required_argument, NULL, 's' },
+                                        { "debug", no_argument, NULL, 'd' },
+                                        { "help", no_argument, NULL, 'h' },
+                                        { "version", no_argument, NULL, 'V' },
+                                        { NULL, 0, NULL, 0 } };
+  _cleanup_free_ char *default_store = NULL;
+  struct imagetool_ctx ctx = { 0 };
+  int c, ret;
+
+  ctx.log.program = "imagetool";
+  ctx.log.fd = STDERR_FILENO;
+  ctx.log.format = LOG_FORMAT_TEXT;
+  ctx.log.level = LOG_LEVEL_INFO;
+  /* '+': stop at the verb, whose options are its own */
+  while ((c = getopt_long (argc, argv, "+h", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 's':
+        ctx.store_dir = optarg;
+        break;
+      case 'd':
+        ctx.log.level = LOG_LEVEL_DEBUG;
+        break;
+      case 'h':
+        usage (stdout);
+        return 0;
+      case 'V':
+        printf ("imagetool %s\n", PACKAGE_VERSION);
+        return 0;
+      default:
+        usage (stderr);
+        return 2;
+      }
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 2;
+    }
+  if (ctx.store_dir == NULL)
+    {
+      default_store = store_default_dir ();
+      ctx.store_dir = default_store;
+    }
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (strcmp (argv[optind], verbs[i].name) == 0)
+      {
+        curl_global_init (CURL_GLOBAL_DEFAULT);
+        optind++;
+        /* verbs parse their own options from argv[0] = the verb */
+        argv[optind - 1] = (char *)verbs[i].name;
+        ret = verbs[i].fn (&ctx, argc - optind + 1, argv + optind - 1);
+        curl_global_cleanup ();
+        return ret;
+      }
+  log_msg (&ctx.log, LOG_LEVEL_ERROR, "unknown verb \"%s\" (see imagetool --help)", argv[optind]);
+  return 2;
+}
