@@ -410,6 +410,8 @@ wait_for_line() {
   run "$PAYLOAD" wait-signal 0.1
   [ "$status" -eq 1 ]
   [ "$output" = $'ready=1\nsignal=timeout' ]
+  run "$PAYLOAD" wait-signal soon
+  [ "$status" -eq 2 ]
 }
 
 @test "payload stdin: copies stdin to stdout" {

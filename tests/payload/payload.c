@@ -824,17 +824,31 @@ static int cmd_exit (int argc, char **argv)
   return (int)code;
 }
 
-static int cmd_sleep (int argc, char **argv)
+/* "1", "0.25" or "inf" → a timespec; false on anything else. No timeout (ts NULL) for inf or beyond ~30 years,
+   which would overflow time_t arithmetic anyway. */
+static bool parse_seconds (const char *s, struct timespec *ts, bool *forever)
 {
   char *end;
-  double secs = strtod (argv[0], &end);
-  if (end == argv[0] || *end || !(secs >= 0))
+  errno = 0;
+  double secs = strtod (s, &end);
+  if (end == s || *end || !(secs >= 0))
+    return false;
+  *forever = secs >= 1e9;
+  if (!*forever)
+    *ts = (struct timespec){ .tv_sec = (time_t)secs, .tv_nsec = (long)((secs - floor (secs)) * 1e9) };
+  return true;
+}
+
+static int cmd_sleep (int argc, char **argv)
+{
+  struct timespec ts;
+  bool forever;
+  if (!parse_seconds (argv[0], &ts, &forever))
     return usage_error ("sleep: '%s' is not a number of seconds (or inf)", argv[0]);
   fflush (stdout);
-  if (isinf (secs))
+  if (forever)
     for (;;)
       pause ();
-  struct timespec ts = { .tv_sec = (time_t)secs, .tv_nsec = (long)((secs - floor (secs)) * 1e9) };
   while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
     ;
   return RC_OK;
@@ -992,14 +1006,10 @@ static void note_signal (int sig)
    blocked and are taken synchronously with sigtimedwait. */
 static int cmd_wait_signal (int argc, char **argv)
 {
-  double secs = -1;
-  if (argc > 0)
-    {
-      char *end;
-      secs = strtod (argv[0], &end);
-      if (end == argv[0] || *end || !(secs >= 0))
-        return usage_error ("wait-signal: '%s' is not a number of seconds", argv[0]);
-    }
+  struct timespec ts;
+  bool forever = true;
+  if (argc > 0 && !parse_seconds (argv[0], &ts, &forever))
+    return usage_error ("wait-signal: '%s' is not a number of seconds", argv[0]);
   sigset_t all;
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, NULL);
@@ -1011,14 +1021,7 @@ static int cmd_wait_signal (int argc, char **argv)
   printf ("ready=1\n");
   fflush (stdout);
   siginfo_t info;
-  int sig;
-  if (secs < 0 || isinf (secs))
-    sig = sigwaitinfo (&all, &info);
-  else
-    {
-      struct timespec ts = { .tv_sec = (time_t)secs, .tv_nsec = (long)((secs - floor (secs)) * 1e9) };
-      sig = sigtimedwait (&all, &info, &ts);
-    }
+  int sig = forever ? sigwaitinfo (&all, &info) : sigtimedwait (&all, &info, &ts);
   if (sig < 0)
     {
       printf ("signal=%s\n", errno == EAGAIN ? "timeout" : errname (errno));
