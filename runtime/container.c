@@ -346,7 +346,7 @@ int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int 
   int r = -1;
 
   *pty = -1;
-  if (load_config (&c, err) < 0)
+  if (state_dir_check_id (o->id, err) < 0 || load_config (&c, err) < 0)
     goto out;
   if (state_dir_create (g->root, o->id, &c.sd, err) < 0)
     goto out;

@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# create → created → start → running → stopped → delete, run, --pid-file, list, and wrong-state errors.
+
+load helpers
+
+setup() { runtime_setup; }
+teardown() { runtime_teardown; }
+
+state_of() { "$RUNTIME" state "$1" | jq -r .status; }
+
+@test "lifecycle: runtime spec && runtime run in a busybox bundle" {
+  rm "$B/config.json"
+  (cd "$B" && "$RUNTIME" spec)
+  bundle_set "$B" '.process.terminal = false | .process.args = ["sh", "-c", "echo hello from $(hostname)"]'
+  run "$RUNTIME" run -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello from keel" ]
+  assert_no_leftovers "$ID" "$B"
+}
+
+@test "lifecycle: create, state, start, kill, delete walk the runtime.md states" {
+  bundle_set "$B" '.process.args = ["payload", "wait-signal", "30"]'
+  "$RUNTIME" create -b "$B" --pid-file "$TMP/pid" "$ID"
+  run "$RUNTIME" state "$ID"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e --arg id "$ID" --arg b "$B" \
+    '.ociVersion == "1.2.0" and .id == $id and .status == "created" and .bundle == $b and (.pid > 0)'
+  [ "$(cat "$TMP/pid")" = "$(echo "$output" | jq .pid)" ]
+  # the init is in the container's cgroup and waits on exec.fifo
+  grep -q "/keel/$ID" "/proc/$(cat "$TMP/pid")/cgroup"
+  "$RUNTIME" start "$ID"
+  [ "$(state_of "$ID")" = running ]
+  "$RUNTIME" kill "$ID" KILL
+  for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
+  [ "$(state_of "$ID")" = stopped ]
+  run "$RUNTIME" state "$ID"
+  echo "$output" | jq -e 'has("pid") | not'
+  "$RUNTIME" delete "$ID"
+  run "$RUNTIME" state "$ID"
+  [ "$status" -eq 1 ]
+  assert_no_leftovers "$ID" "$B"
+}
+
+@test "lifecycle: run exits with the container's status, 128+N when killed by signal N" {
+  run_payload exit 7
+  [ "$status" -eq 7 ]
+  run_payload kill-self SEGV
+  [ "$status" -eq 139 ]
+  assert_no_leftovers "$ID" "$B"
+}
+
+@test "lifecycle: run -d detaches; kill with a SIG-less name; --keep keeps the stopped container" {
+  bundle_set "$B" '.process.args = ["payload", "wait-signal", "30"]'
+  "$RUNTIME" run -d -b "$B" "$ID"
+  [ "$(state_of "$ID")" = running ]
+  "$RUNTIME" kill "$ID" usr1
+  for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
+  [ "$(state_of "$ID")" = stopped ]
+  "$RUNTIME" delete "$ID"
+  bundle_set "$B" '.process.args = ["payload", "exit", "0"]'
+  "$RUNTIME" run --keep -b "$B" "$ID"
+  [ "$(state_of "$ID")" = stopped ]
+  "$RUNTIME" delete "$ID"
+  assert_no_leftovers "$ID" "$B"
+}
+
+@test "lifecycle: wrong states fail with exit 1: start twice, delete running, kill stopped" {
+  bundle_set "$B" '.process.args = ["payload", "sleep", "30"]'
+  "$RUNTIME" create -b "$B" "$ID"
+  run "$RUNTIME" create -b "$B" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == "runtime: create $ID: container \`$ID\` already exists" ]]
+  "$RUNTIME" start "$ID"
+  run "$RUNTIME" start "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == "runtime: start $ID: container is running, not created" ]]
+  run "$RUNTIME" delete "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"container is running: stop it first or use --force"* ]]
+  "$RUNTIME" kill "$ID" 9
+  for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
+  run "$RUNTIME" kill "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == "runtime: kill $ID: container is stopped" ]]
+  run "$RUNTIME" kill "$ID" NOTASIG
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"unknown signal \`NOTASIG\`"* ]]
+  "$RUNTIME" delete "$ID"
+}
+
+@test "lifecycle: unknown ids fail for start, state, kill, delete; delete -f of nothing succeeds" {
+  for verb in start state kill delete; do
+    run "$RUNTIME" "$verb" "nope-$ID"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "runtime: $verb nope-$ID: container \`nope-$ID\` does not exist" ]]
+  done
+  run "$RUNTIME" delete -f "nope-$ID"
+  [ "$status" -eq 0 ]
+  run "$RUNTIME" create -b "$B" "../evil"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"invalid container id"* ]]
+}
+
+@test "lifecycle: delete -f kills a running container and removes its cgroup" {
+  bundle_set "$B" '.process.args = ["payload", "sleep", "inf"]'
+  "$RUNTIME" run -d -b "$B" --pid-file "$TMP/pid" "$ID"
+  pid=$(cat "$TMP/pid")
+  [ -d "/sys/fs/cgroup/memory/keel/$ID" ]
+  "$RUNTIME" delete -f "$ID"
+  ! kill -0 "$pid" 2>/dev/null
+  assert_no_leftovers "$ID" "$B"
+}
+
+@test "lifecycle: delete of a created container kills its waiting init" {
+  "$RUNTIME" create -b "$B" --pid-file "$TMP/pid" "$ID"
+  pid=$(cat "$TMP/pid")
+  "$RUNTIME" delete "$ID"
+  ! kill -0 "$pid" 2>/dev/null
+  assert_no_leftovers "$ID" "$B"
+}
+
+@test "lifecycle: list shows containers as a table, ids and JSON" {
+  bundle_set "$B" '.process.args = ["payload", "sleep", "30"]'
+  "$RUNTIME" create -b "$B" "$ID"
+  run "$RUNTIME" list
+  [[ "$output" == *"$ID"*created*"$B"* ]]
+  run "$RUNTIME" list -q
+  [[ "$output" == *"$ID"* ]]
+  run "$RUNTIME" list --format json
+  echo "$output" | jq -e --arg id "$ID" '.[] | select(.id == $id) | .status == "created" and .pid > 0'
+}
+
+@test "lifecycle: --root keeps state elsewhere" {
+  "$RUNTIME" --root "$TMP/root" create -b "$B" "$ID"
+  [ -f "$TMP/root/$ID/state.json" ]
+  run "$RUNTIME" state "$ID"
+  [ "$status" -eq 1 ]
+  "$RUNTIME" --root "$TMP/root" delete "$ID"
+  [ ! -e "$TMP/root/$ID" ]
+}
+
+@test "lifecycle: concurrent create and delete of many containers is safe" {
+  for i in $(seq 8); do "$RUNTIME" create -b "$B" "$ID-$i" & done
+  wait
+  for i in $(seq 8); do "$RUNTIME" create -b "$B" "$ID-$i" 2>/dev/null & done
+  wait
+  [ "$("$RUNTIME" list -q | grep -c "^$ID-")" -eq 8 ]
+  for i in $(seq 8); do "$RUNTIME" delete "$ID-$i" & done
+  wait
+  [ "$("$RUNTIME" list -q | grep -c "^$ID-" || true)" -eq 0 ]
+  for i in $(seq 8); do assert_no_leftovers "$ID-$i" "$B"; done
+}
