@@ -154,8 +154,12 @@ runc_bundle() {
     mount -t tmpfs -o ro,nosuid,nodev,size=1m,mode=0711 keeltest '$TMP/a' &&
     mount --make-shared '$TMP/a' &&
     mount -t tmpfs -o noexec tmpfs '$TMP/b' && mount --make-unbindable '$TMP/b' &&
-    '$PAYLOAD' mounts '$TMP/a' && '$PAYLOAD' mounts '$TMP/b'"
+    mkdir -p '$TMP/c' && mount --bind '$TMP/a' '$TMP/c' && mount --make-slave '$TMP/c' &&
+    mkdir -p '$TMP/d' && mount --bind '$TMP/a' '$TMP/d' && mount --make-slave '$TMP/d' && mount --make-shared '$TMP/d' &&
+    '$PAYLOAD' mounts '$TMP/a' && '$PAYLOAD' mounts '$TMP/b' && '$PAYLOAD' mounts '$TMP/c' && '$PAYLOAD' mounts '$TMP/d'"
   [ "$status" -eq 0 ]
+  [[ "${lines[2]}" == "mount=$TMP/c "*" propagation=slave" ]]
+  [[ "${lines[3]}" == "mount=$TMP/d "*" propagation=shared,slave" ]]
   [[ "${lines[0]}" == "mount=$TMP/a root=/ fstype=tmpfs source=keeltest options=ro,nosuid,nodev,"*" super=ro,size=1024k,mode=711"*" propagation=shared" ]]
   [[ "${lines[1]}" == "mount=$TMP/b "*"options=rw,noexec,"*" propagation=unbindable" ]]
 }

@@ -1,5 +1,4 @@
-/* payload: a static probe run inside test containers; prints what the process sees as key=value lines (see README.md).
- */
+/* payload: static probe run inside test containers; prints what it sees as key=value lines (see README.md). */
 #include "config.h"
 
 #include <ctype.h>
@@ -69,7 +68,7 @@ static int fact_error (const char *key, int err)
 }
 
 /* Reads a whole file (procfs files report size 0, so grow until EOF); NULL with errno set on failure. */
-static char *slurp (const char *path, size_t *len_out)
+static char *slurp (const char *path)
 {
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -95,8 +94,6 @@ static char *slurp (const char *path, size_t *len_out)
         {
           buf[len] = '\0';
           close (fd);
-          if (len_out)
-            *len_out = len;
           return buf;
         }
       len += (size_t)n;
@@ -134,7 +131,7 @@ static char *status_field (const char *status, const char *key)
 /* Prints "KEY=value" for each status key; returns RC_FAIL if any is missing. */
 static int print_status_fields (const char *const *keys, size_t n, bool optional_last)
 {
-  char *status = slurp ("/proc/self/status", NULL);
+  char *status = slurp ("/proc/self/status");
   if (!status)
     return fact_error (keys[0], errno);
   int rc = RC_OK;
@@ -253,7 +250,7 @@ static void print_cap_names (const char *set, const char *hex)
 static int cmd_caps (int argc, char **argv)
 {
   static const char *const sets[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" };
-  char *status = slurp ("/proc/self/status", NULL);
+  char *status = slurp ("/proc/self/status");
   if (!status)
     return fact_error ("CapInh", errno);
   int rc = RC_OK;
@@ -370,7 +367,7 @@ static int print_mount_line (char *line, const char *only)
 
 static int list_mounts (const char *only)
 {
-  char *info = slurp ("/proc/self/mountinfo", NULL);
+  char *info = slurp ("/proc/self/mountinfo");
   if (!info)
     return fact_error ("mount", errno);
   int rc = RC_OK;
@@ -564,7 +561,7 @@ static int print_sysctl (const char *key)
     for (char *p = path + strlen ("/proc/sys/"); *p; p++)
       if (*p == '.')
         *p = '/';
-  char *value = slurp (path, NULL);
+  char *value = slurp (path);
   if (!value)
     return fact_error (outkey, errno);
   chomp (value);
@@ -678,7 +675,7 @@ static int cmd_seccomp (int argc, char **argv)
 
 static int cmd_oom (int argc, char **argv)
 {
-  char *v = slurp ("/proc/self/oom_score_adj", NULL);
+  char *v = slurp ("/proc/self/oom_score_adj");
   if (!v)
     return fact_error ("oom_score_adj", errno);
   chomp (v);
@@ -690,7 +687,7 @@ static int cmd_oom (int argc, char **argv)
 /* /proc/self/cgroup lines are "ID:CONTROLLERS:PATH"; the unified (v2) hierarchy has empty CONTROLLERS. */
 static int cmd_cgroup (int argc, char **argv)
 {
-  char *text = slurp ("/proc/self/cgroup", NULL);
+  char *text = slurp ("/proc/self/cgroup");
   if (!text)
     return fact_error ("cgroup", errno);
   int rc = RC_OK;
