@@ -594,6 +594,41 @@ static int parse_object (const json_ctx *c, yajl_val obj, const char *path, cons
   return 1;
 }
 
+typedef int (*entry_parser) (const json_ctx *c, const char *name, yajl_val v, const char *path, void *elem);
+
+/* OBJ[KEY] as an object whose values are objects, each handed to FN with its
+ * name (the key) and path. */
+static int parse_map (const json_ctx *c, yajl_val obj, const char *path, const char *key, size_t size, void **out,
+                      size_t *len, entry_parser fn)
+{
+  _cleanup_free_ char *p = NULL;
+  yajl_val m = json_member (obj, key);
+  char *items;
+
+  if (m == NULL || YAJL_IS_NULL (m))
+    return 0;
+  p = json_path_key (path, key);
+  if (p == NULL)
+    return oom (c);
+  TRY (json_expect_object (c, m, p));
+  items = calloc (m->u.object.len + 1, size);
+  if (items == NULL)
+    return oom (c);
+  *out = items;
+  *len = m->u.object.len;
+  for (size_t i = 0; i < m->u.object.len; i++)
+    {
+      _cleanup_free_ char *ep = json_path_key (p, m->u.object.keys[i]);
+      if (ep == NULL)
+        return oom (c);
+      TRY (json_expect_object (c, m->u.object.values[i], ep));
+      TRY (fn (c, m->u.object.keys[i], m->u.object.values[i], ep, items + i * size));
+    }
+  return 1;
+}
+
+#define PARSE_MAP(c, obj, path, key, field, fn)                                                                        \
+  parse_map (c, obj, path, key, sizeof (*(field)), (void **)&(field), &(field##_len), fn)
 #define PARSE_ARRAY(c, obj, path, key, field, fn)                                                                      \
   parse_array (c, obj, path, key, sizeof (*(field)), (void **)&(field), &(field##_len), fn)
 #define PARSE_OBJECT(c, obj, path, key, field, fn)                                                                     \
@@ -1248,36 +1283,17 @@ static int parse_pids (const json_ctx *c, yajl_val v, const char *path, void *el
   return 0;
 }
 
-static int parse_rdma (const json_ctx *c, yajl_val obj, const char *path, struct rc_resources *r)
+static int parse_rdma_entry (const json_ctx *c, const char *device, yajl_val v, const char *path, void *elem)
 {
-  _cleanup_free_ char *p = NULL;
-  yajl_val v = json_member (obj, "rdma");
-
-  if (v == NULL || YAJL_IS_NULL (v))
-    return 0;
-  p = json_path_key (path, "rdma");
-  if (p == NULL)
+  struct rc_rdma *e = elem;
+  e->device = strdup (device);
+  if (e->device == NULL)
     return oom (c);
-  TRY (json_expect_object (c, v, p));
-  r->rdma = calloc (v->u.object.len + 1, sizeof (*r->rdma));
-  if (r->rdma == NULL)
-    return oom (c);
-  r->rdma_len = v->u.object.len;
-  for (size_t i = 0; i < v->u.object.len; i++)
-    {
-      struct rc_rdma *e = &r->rdma[i];
-      _cleanup_free_ char *ep = json_path_key (p, v->u.object.keys[i]);
-      yajl_val ev = v->u.object.values[i];
-      e->device = strdup (v->u.object.keys[i]);
-      if (ep == NULL || e->device == NULL)
-        return oom (c);
-      TRY (json_expect_object (c, ev, ep));
-      OPTIONAL (e->has_hca_handles, json_get_uint32 (c, ev, ep, "hcaHandles", &e->hca_handles));
-      OPTIONAL (e->has_hca_objects, json_get_uint32 (c, ev, ep, "hcaObjects", &e->hca_objects));
-      /* config-linux.md "RDMA": at least one of hcaHandles or hcaObjects MUST be given. */
-      if (!e->has_hca_handles && !e->has_hca_objects)
-        return json_error (c, ep, "one of \"hcaHandles\" or \"hcaObjects\" is required");
-    }
+  OPTIONAL (e->has_hca_handles, json_get_uint32 (c, v, path, "hcaHandles", &e->hca_handles));
+  OPTIONAL (e->has_hca_objects, json_get_uint32 (c, v, path, "hcaObjects", &e->hca_objects));
+  /* config-linux.md "RDMA": at least one of hcaHandles or hcaObjects MUST be given. */
+  if (!e->has_hca_handles && !e->has_hca_objects)
+    return json_error (c, path, "one of \"hcaHandles\" or \"hcaObjects\" is required");
   return 0;
 }
 
@@ -1291,7 +1307,7 @@ static int parse_resources (const json_ctx *c, yajl_val v, const char *path, voi
   TRY (PARSE_ARRAY (c, v, path, "hugepageLimits", r->hugepage_limits, parse_hugepage_limit));
   TRY (PARSE_OBJECT (c, v, path, "network", r->network, parse_network));
   TRY (PARSE_OBJECT (c, v, path, "pids", r->pids, parse_pids));
-  TRY (parse_rdma (c, v, path, r));
+  TRY (PARSE_MAP (c, v, path, "rdma", r->rdma, parse_rdma_entry));
   TRY (json_get_string_map (c, v, path, "unified", &r->unified));
   return 0;
 }
@@ -1412,42 +1428,17 @@ static bool is_interface_name (const char *s)
   return true;
 }
 
-static int parse_net_device (const json_ctx *c, const char *key, yajl_val v, const char *path, struct rc_net_device *d)
+static int parse_net_device (const json_ctx *c, const char *host_name, yajl_val v, const char *path, void *elem)
 {
-  d->host_name = strdup (key);
+  struct rc_net_device *d = elem;
+  d->host_name = strdup (host_name);
   if (d->host_name == NULL)
     return oom (c);
-  if (!is_interface_name (key))
-    return json_error (c, path, "\"%s\" is not a network interface name", key);
-  TRY (json_expect_object (c, v, path));
+  if (!is_interface_name (host_name))
+    return json_error (c, path, "\"%s\" is not a network interface name", host_name);
   TRY (json_get_string (c, v, path, "name", &d->name));
   if (d->name != NULL && !is_interface_name (d->name))
     return json_error_at (c, path, "name", "\"%s\" is not a network interface name", d->name);
-  return 0;
-}
-
-static int parse_net_devices (const json_ctx *c, yajl_val obj, const char *path, struct rc_linux *l)
-{
-  _cleanup_free_ char *p = NULL;
-  yajl_val v = json_member (obj, "netDevices");
-
-  if (v == NULL || YAJL_IS_NULL (v))
-    return 0;
-  p = json_path_key (path, "netDevices");
-  if (p == NULL)
-    return oom (c);
-  TRY (json_expect_object (c, v, p));
-  l->net_devices = calloc (v->u.object.len + 1, sizeof (*l->net_devices));
-  if (l->net_devices == NULL)
-    return oom (c);
-  l->net_devices_len = v->u.object.len;
-  for (size_t i = 0; i < v->u.object.len; i++)
-    {
-      _cleanup_free_ char *ep = json_path_key (p, v->u.object.keys[i]);
-      if (ep == NULL)
-        return oom (c);
-      TRY (parse_net_device (c, v->u.object.keys[i], v->u.object.values[i], ep, &l->net_devices[i]));
-    }
   return 0;
 }
 
@@ -1475,7 +1466,7 @@ static int parse_linux (const json_ctx *c, yajl_val v, const char *path, void *e
   TRY (get_checked_strv (c, v, path, "readonlyPaths", &l->readonly_paths, is_absolute_path, "not an absolute path:"));
   TRY (json_get_string (c, v, path, "mountLabel", &l->mount_label));
   TRY (PARSE_OBJECT (c, v, path, "personality", l->personality, parse_personality));
-  TRY (parse_net_devices (c, v, path, l));
+  TRY (PARSE_MAP (c, v, path, "netDevices", l->net_devices, parse_net_device));
   return 0;
 }
 
@@ -1547,61 +1538,59 @@ int runtime_config_load (const char *path, struct runtime_config **out, keel_err
  * Emit
  * ====================================================================== */
 
-static void gen_kv_strv (yajl_gen g, const char *key, char *const *v)
-{
-  if (v == NULL)
-    return;
-  json_gen_key (g, key);
-  json_gen_strv (g, v);
-}
+typedef void (*elem_emitter) (yajl_gen g, const void *elem);
 
-static void gen_kv_map (yajl_gen g, const char *key, char *const *map)
+/* KEY: an array of N objects, each written by FN; nothing when ITEMS is NULL. */
+static void gen_array (yajl_gen g, const char *key, const void *items, size_t n, size_t size, elem_emitter fn)
 {
-  if (map == NULL)
-    return;
-  json_gen_key (g, key);
-  yajl_gen_map_open (g);
-  for (size_t i = 0; map[i] != NULL && map[i + 1] != NULL; i += 2)
-    json_gen_kv_str (g, map[i], map[i + 1]);
-  yajl_gen_map_close (g);
-}
-
-static void gen_id_mappings (yajl_gen g, const char *key, const struct rc_id_mapping *m, size_t n)
-{
-  if (m == NULL)
+  if (items == NULL)
     return;
   json_gen_key (g, key);
   yajl_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
     {
       yajl_gen_map_open (g);
-      json_gen_kv_uint (g, "containerID", m[i].container_id);
-      json_gen_kv_uint (g, "hostID", m[i].host_id);
-      json_gen_kv_uint (g, "size", m[i].size);
+      fn (g, (const char *)items + i * size);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
 }
 
-static void gen_mounts (yajl_gen g, const struct runtime_config *c)
+#define GEN_ARRAY(g, key, field, fn) gen_array (g, key, field, field##_len, sizeof (*(field)), fn)
+
+#define GEN_OPT_INT(g, s, has, key, field)                                                                             \
+  do                                                                                                                   \
+    if ((s)->has)                                                                                                      \
+      json_gen_kv_int (g, key, (s)->field);                                                                            \
+  while (0)
+#define GEN_OPT_UINT(g, s, has, key, field)                                                                            \
+  do                                                                                                                   \
+    if ((s)->has)                                                                                                      \
+      json_gen_kv_uint (g, key, (s)->field);                                                                           \
+  while (0)
+#define GEN_OPT_BOOL(g, s, has, key, field)                                                                            \
+  do                                                                                                                   \
+    if ((s)->has)                                                                                                      \
+      json_gen_kv_bool (g, key, (s)->field);                                                                           \
+  while (0)
+
+static void gen_id_mapping (yajl_gen g, const void *elem)
 {
-  if (c->mounts == NULL)
-    return;
-  json_gen_key (g, "mounts");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < c->mounts_len; i++)
-    {
-      const struct rc_mount *m = &c->mounts[i];
-      yajl_gen_map_open (g);
-      json_gen_kv_str (g, "destination", m->destination);
-      json_gen_kv_str (g, "type", m->type);
-      json_gen_kv_str (g, "source", m->source);
-      gen_kv_strv (g, "options", m->options);
-      gen_id_mappings (g, "uidMappings", m->uid_mappings, m->uid_mappings_len);
-      gen_id_mappings (g, "gidMappings", m->gid_mappings, m->gid_mappings_len);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
+  const struct rc_id_mapping *m = elem;
+  json_gen_kv_uint (g, "containerID", m->container_id);
+  json_gen_kv_uint (g, "hostID", m->host_id);
+  json_gen_kv_uint (g, "size", m->size);
+}
+
+static void gen_mount (yajl_gen g, const void *elem)
+{
+  const struct rc_mount *m = elem;
+  json_gen_kv_str (g, "destination", m->destination);
+  json_gen_kv_str (g, "type", m->type);
+  json_gen_kv_str (g, "source", m->source);
+  json_gen_kv_strv (g, "options", m->options);
+  GEN_ARRAY (g, "uidMappings", m->uid_mappings, gen_id_mapping);
+  GEN_ARRAY (g, "gidMappings", m->gid_mappings, gen_id_mapping);
 }
 
 static void gen_user (yajl_gen g, const struct rc_user *u)
@@ -1610,8 +1599,7 @@ static void gen_user (yajl_gen g, const struct rc_user *u)
   yajl_gen_map_open (g);
   json_gen_kv_uint (g, "uid", u->uid);
   json_gen_kv_uint (g, "gid", u->gid);
-  if (u->has_umask)
-    json_gen_kv_uint (g, "umask", u->umask);
+  GEN_OPT_UINT (g, u, has_umask, "umask", umask);
   if (u->additional_gids != NULL)
     {
       json_gen_key (g, "additionalGids");
@@ -1629,29 +1617,20 @@ static void gen_capabilities (yajl_gen g, const struct rc_capabilities *caps)
     return;
   json_gen_key (g, "capabilities");
   yajl_gen_map_open (g);
-  gen_kv_strv (g, "bounding", caps->bounding.names);
-  gen_kv_strv (g, "effective", caps->effective.names);
-  gen_kv_strv (g, "inheritable", caps->inheritable.names);
-  gen_kv_strv (g, "permitted", caps->permitted.names);
-  gen_kv_strv (g, "ambient", caps->ambient.names);
+  json_gen_kv_strv (g, "bounding", caps->bounding.names);
+  json_gen_kv_strv (g, "effective", caps->effective.names);
+  json_gen_kv_strv (g, "inheritable", caps->inheritable.names);
+  json_gen_kv_strv (g, "permitted", caps->permitted.names);
+  json_gen_kv_strv (g, "ambient", caps->ambient.names);
   yajl_gen_map_close (g);
 }
 
-static void gen_rlimits (yajl_gen g, const struct rc_process *p)
+static void gen_rlimit (yajl_gen g, const void *elem)
 {
-  if (p->rlimits == NULL)
-    return;
-  json_gen_key (g, "rlimits");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < p->rlimits_len; i++)
-    {
-      yajl_gen_map_open (g);
-      json_gen_kv_str (g, "type", p->rlimits[i].type);
-      json_gen_kv_uint (g, "hard", p->rlimits[i].hard);
-      json_gen_kv_uint (g, "soft", p->rlimits[i].soft);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
+  const struct rc_rlimit *r = elem;
+  json_gen_kv_str (g, "type", r->type);
+  json_gen_kv_uint (g, "hard", r->hard);
+  json_gen_kv_uint (g, "soft", r->soft);
 }
 
 static void gen_scheduler (yajl_gen g, const struct rc_scheduler *s)
@@ -1661,17 +1640,12 @@ static void gen_scheduler (yajl_gen g, const struct rc_scheduler *s)
   json_gen_key (g, "scheduler");
   yajl_gen_map_open (g);
   json_gen_kv_str (g, "policy", s->policy);
-  if (s->has_nice)
-    json_gen_kv_int (g, "nice", s->nice);
-  if (s->has_priority)
-    json_gen_kv_int (g, "priority", s->priority);
-  gen_kv_strv (g, "flags", s->flags);
-  if (s->has_runtime)
-    json_gen_kv_uint (g, "runtime", s->runtime);
-  if (s->has_deadline)
-    json_gen_kv_uint (g, "deadline", s->deadline);
-  if (s->has_period)
-    json_gen_kv_uint (g, "period", s->period);
+  GEN_OPT_INT (g, s, has_nice, "nice", nice);
+  GEN_OPT_INT (g, s, has_priority, "priority", priority);
+  json_gen_kv_strv (g, "flags", s->flags);
+  GEN_OPT_UINT (g, s, has_runtime, "runtime", runtime);
+  GEN_OPT_UINT (g, s, has_deadline, "deadline", deadline);
+  GEN_OPT_UINT (g, s, has_period, "period", period);
   yajl_gen_map_close (g);
 }
 
@@ -1712,18 +1686,26 @@ static void gen_process (yajl_gen g, const struct rc_process *p)
       yajl_gen_map_close (g);
     }
   gen_user (g, &p->user);
-  gen_kv_strv (g, "args", p->args);
-  gen_kv_strv (g, "env", p->env);
+  json_gen_kv_strv (g, "args", p->args);
+  json_gen_kv_strv (g, "env", p->env);
   json_gen_kv_str (g, "cwd", p->cwd);
   gen_capabilities (g, p->capabilities);
-  gen_rlimits (g, p);
+  GEN_ARRAY (g, "rlimits", p->rlimits, gen_rlimit);
   json_gen_kv_bool (g, "noNewPrivileges", p->no_new_privileges);
   json_gen_kv_str (g, "apparmorProfile", p->apparmor_profile);
-  if (p->has_oom_score_adj)
-    json_gen_kv_int (g, "oomScoreAdj", p->oom_score_adj);
+  GEN_OPT_INT (g, p, has_oom_score_adj, "oomScoreAdj", oom_score_adj);
   json_gen_kv_str (g, "selinuxLabel", p->selinux_label);
   gen_process_extras (g, p);
   yajl_gen_map_close (g);
+}
+
+static void gen_hook (yajl_gen g, const void *elem)
+{
+  const struct rc_hook *h = elem;
+  json_gen_kv_str (g, "path", h->path);
+  json_gen_kv_strv (g, "args", h->args);
+  json_gen_kv_strv (g, "env", h->env);
+  GEN_OPT_INT (g, h, has_timeout, "timeout", timeout);
 }
 
 static void gen_hooks (yajl_gen g, const struct runtime_config *c)
@@ -1733,41 +1715,15 @@ static void gen_hooks (yajl_gen g, const struct runtime_config *c)
   json_gen_key (g, "hooks");
   yajl_gen_map_open (g);
   for (int k = 0; k < RC_HOOK_KIND_COUNT; k++)
-    {
-      if (c->hooks[k].hooks == NULL)
-        continue;
-      json_gen_key (g, hook_kind_names[k]);
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < c->hooks[k].len; i++)
-        {
-          const struct rc_hook *h = &c->hooks[k].hooks[i];
-          yajl_gen_map_open (g);
-          json_gen_kv_str (g, "path", h->path);
-          gen_kv_strv (g, "args", h->args);
-          gen_kv_strv (g, "env", h->env);
-          if (h->has_timeout)
-            json_gen_kv_int (g, "timeout", h->timeout);
-          yajl_gen_map_close (g);
-        }
-      yajl_gen_array_close (g);
-    }
+    gen_array (g, hook_kind_names[k], c->hooks[k].hooks, c->hooks[k].len, sizeof (struct rc_hook), gen_hook);
   yajl_gen_map_close (g);
 }
 
-static void gen_namespaces (yajl_gen g, const struct rc_linux *l)
+static void gen_namespace (yajl_gen g, const void *elem)
 {
-  if (l->namespaces == NULL)
-    return;
-  json_gen_key (g, "namespaces");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < l->namespaces_len; i++)
-    {
-      yajl_gen_map_open (g);
-      json_gen_kv_str (g, "type", rc_namespace_type_name (l->namespaces[i].type));
-      json_gen_kv_str (g, "path", l->namespaces[i].path);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
+  const struct rc_namespace *ns = elem;
+  json_gen_kv_str (g, "type", rc_namespace_type_name (ns->type));
+  json_gen_kv_str (g, "path", ns->path);
 }
 
 static void gen_time_offset (yajl_gen g, const char *clock, const struct rc_time_offset *o)
@@ -1781,70 +1737,27 @@ static void gen_time_offset (yajl_gen g, const char *clock, const struct rc_time
   yajl_gen_map_close (g);
 }
 
-static void gen_devices (yajl_gen g, const struct rc_linux *l)
+static void gen_device (yajl_gen g, const void *elem)
 {
-  if (l->devices == NULL)
-    return;
-  json_gen_key (g, "devices");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < l->devices_len; i++)
-    {
-      const struct rc_device *d = &l->devices[i];
-      yajl_gen_map_open (g);
-      json_gen_kv_str (g, "path", d->path);
-      json_gen_kv_str (g, "type", d->type);
-      if (d->has_major)
-        json_gen_kv_int (g, "major", d->major);
-      if (d->has_minor)
-        json_gen_kv_int (g, "minor", d->minor);
-      if (d->has_file_mode)
-        json_gen_kv_uint (g, "fileMode", d->file_mode);
-      if (d->has_uid)
-        json_gen_kv_uint (g, "uid", d->uid);
-      if (d->has_gid)
-        json_gen_kv_uint (g, "gid", d->gid);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
+  const struct rc_device *d = elem;
+  json_gen_kv_str (g, "path", d->path);
+  json_gen_kv_str (g, "type", d->type);
+  GEN_OPT_INT (g, d, has_major, "major", major);
+  GEN_OPT_INT (g, d, has_minor, "minor", minor);
+  GEN_OPT_UINT (g, d, has_file_mode, "fileMode", file_mode);
+  GEN_OPT_UINT (g, d, has_uid, "uid", uid);
+  GEN_OPT_UINT (g, d, has_gid, "gid", gid);
 }
 
-static void gen_device_cgroup (yajl_gen g, const struct rc_resources *r)
+static void gen_device_cgroup (yajl_gen g, const void *elem)
 {
-  if (r->devices == NULL)
-    return;
-  json_gen_key (g, "devices");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < r->devices_len; i++)
-    {
-      const struct rc_device_cgroup *d = &r->devices[i];
-      yajl_gen_map_open (g);
-      json_gen_kv_bool (g, "allow", d->allow);
-      json_gen_kv_str (g, "type", d->type);
-      if (d->has_major)
-        json_gen_kv_int (g, "major", d->major);
-      if (d->has_minor)
-        json_gen_kv_int (g, "minor", d->minor);
-      json_gen_kv_str (g, "access", d->access);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
+  const struct rc_device_cgroup *d = elem;
+  json_gen_kv_bool (g, "allow", d->allow);
+  json_gen_kv_str (g, "type", d->type);
+  GEN_OPT_INT (g, d, has_major, "major", major);
+  GEN_OPT_INT (g, d, has_minor, "minor", minor);
+  json_gen_kv_str (g, "access", d->access);
 }
-
-#define GEN_OPT_INT(g, s, has, key, field)                                                                             \
-  do                                                                                                                   \
-    if ((s)->has)                                                                                                      \
-      json_gen_kv_int (g, key, (s)->field);                                                                            \
-  while (0)
-#define GEN_OPT_UINT(g, s, has, key, field)                                                                            \
-  do                                                                                                                   \
-    if ((s)->has)                                                                                                      \
-      json_gen_kv_uint (g, key, (s)->field);                                                                           \
-  while (0)
-#define GEN_OPT_BOOL(g, s, has, key, field)                                                                            \
-  do                                                                                                                   \
-    if ((s)->has)                                                                                                      \
-      json_gen_kv_bool (g, key, (s)->field);                                                                           \
-  while (0)
 
 static void gen_memory (yajl_gen g, const struct rc_memory *m)
 {
@@ -1882,21 +1795,21 @@ static void gen_cpu (yajl_gen g, const struct rc_cpu *p)
   yajl_gen_map_close (g);
 }
 
-static void gen_throttle (yajl_gen g, const char *key, const struct rc_throttle_device *d, size_t n)
+static void gen_weight_device (yajl_gen g, const void *elem)
 {
-  if (d == NULL)
-    return;
-  json_gen_key (g, key);
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < n; i++)
-    {
-      yajl_gen_map_open (g);
-      json_gen_kv_int (g, "major", d[i].major);
-      json_gen_kv_int (g, "minor", d[i].minor);
-      json_gen_kv_uint (g, "rate", d[i].rate);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
+  const struct rc_weight_device *d = elem;
+  json_gen_kv_int (g, "major", d->major);
+  json_gen_kv_int (g, "minor", d->minor);
+  GEN_OPT_UINT (g, d, has_weight, "weight", weight);
+  GEN_OPT_UINT (g, d, has_leaf_weight, "leafWeight", leaf_weight);
+}
+
+static void gen_throttle_device (yajl_gen g, const void *elem)
+{
+  const struct rc_throttle_device *d = elem;
+  json_gen_kv_int (g, "major", d->major);
+  json_gen_kv_int (g, "minor", d->minor);
+  json_gen_kv_uint (g, "rate", d->rate);
 }
 
 static void gen_block_io (yajl_gen g, const struct rc_block_io *b)
@@ -1907,27 +1820,19 @@ static void gen_block_io (yajl_gen g, const struct rc_block_io *b)
   yajl_gen_map_open (g);
   GEN_OPT_UINT (g, b, has_weight, "weight", weight);
   GEN_OPT_UINT (g, b, has_leaf_weight, "leafWeight", leaf_weight);
-  if (b->weight_device != NULL)
-    {
-      json_gen_key (g, "weightDevice");
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < b->weight_device_len; i++)
-        {
-          const struct rc_weight_device *d = &b->weight_device[i];
-          yajl_gen_map_open (g);
-          json_gen_kv_int (g, "major", d->major);
-          json_gen_kv_int (g, "minor", d->minor);
-          GEN_OPT_UINT (g, d, has_weight, "weight", weight);
-          GEN_OPT_UINT (g, d, has_leaf_weight, "leafWeight", leaf_weight);
-          yajl_gen_map_close (g);
-        }
-      yajl_gen_array_close (g);
-    }
-  gen_throttle (g, "throttleReadBpsDevice", b->throttle_read_bps_device, b->throttle_read_bps_device_len);
-  gen_throttle (g, "throttleWriteBpsDevice", b->throttle_write_bps_device, b->throttle_write_bps_device_len);
-  gen_throttle (g, "throttleReadIOPSDevice", b->throttle_read_iops_device, b->throttle_read_iops_device_len);
-  gen_throttle (g, "throttleWriteIOPSDevice", b->throttle_write_iops_device, b->throttle_write_iops_device_len);
+  GEN_ARRAY (g, "weightDevice", b->weight_device, gen_weight_device);
+  GEN_ARRAY (g, "throttleReadBpsDevice", b->throttle_read_bps_device, gen_throttle_device);
+  GEN_ARRAY (g, "throttleWriteBpsDevice", b->throttle_write_bps_device, gen_throttle_device);
+  GEN_ARRAY (g, "throttleReadIOPSDevice", b->throttle_read_iops_device, gen_throttle_device);
+  GEN_ARRAY (g, "throttleWriteIOPSDevice", b->throttle_write_iops_device, gen_throttle_device);
   yajl_gen_map_close (g);
+}
+
+static void gen_net_priority (yajl_gen g, const void *elem)
+{
+  const struct rc_net_priority *p = elem;
+  json_gen_kv_str (g, "name", p->name);
+  json_gen_kv_uint (g, "priority", p->priority);
 }
 
 static void gen_network (yajl_gen g, const struct rc_network *n)
@@ -1937,59 +1842,32 @@ static void gen_network (yajl_gen g, const struct rc_network *n)
   json_gen_key (g, "network");
   yajl_gen_map_open (g);
   GEN_OPT_UINT (g, n, has_class_id, "classID", class_id);
-  if (n->priorities != NULL)
-    {
-      json_gen_key (g, "priorities");
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < n->priorities_len; i++)
-        {
-          yajl_gen_map_open (g);
-          json_gen_kv_str (g, "name", n->priorities[i].name);
-          json_gen_kv_uint (g, "priority", n->priorities[i].priority);
-          yajl_gen_map_close (g);
-        }
-      yajl_gen_array_close (g);
-    }
+  GEN_ARRAY (g, "priorities", n->priorities, gen_net_priority);
   yajl_gen_map_close (g);
 }
 
-static void gen_resources_misc (yajl_gen g, const struct rc_resources *r)
+static void gen_hugepage_limit (yajl_gen g, const void *elem)
 {
-  if (r->hugepage_limits != NULL)
+  const struct rc_hugepage_limit *h = elem;
+  json_gen_kv_str (g, "pageSize", h->page_size);
+  json_gen_kv_uint (g, "limit", h->limit);
+}
+
+static void gen_rdma (yajl_gen g, const struct rc_resources *r)
+{
+  if (r->rdma == NULL)
+    return;
+  json_gen_key (g, "rdma");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < r->rdma_len; i++)
     {
-      json_gen_key (g, "hugepageLimits");
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < r->hugepage_limits_len; i++)
-        {
-          yajl_gen_map_open (g);
-          json_gen_kv_str (g, "pageSize", r->hugepage_limits[i].page_size);
-          json_gen_kv_uint (g, "limit", r->hugepage_limits[i].limit);
-          yajl_gen_map_close (g);
-        }
-      yajl_gen_array_close (g);
-    }
-  if (r->pids != NULL)
-    {
-      json_gen_key (g, "pids");
+      json_gen_key (g, r->rdma[i].device);
       yajl_gen_map_open (g);
-      json_gen_kv_int (g, "limit", r->pids->limit);
+      GEN_OPT_UINT (g, &r->rdma[i], has_hca_handles, "hcaHandles", hca_handles);
+      GEN_OPT_UINT (g, &r->rdma[i], has_hca_objects, "hcaObjects", hca_objects);
       yajl_gen_map_close (g);
     }
-  if (r->rdma != NULL)
-    {
-      json_gen_key (g, "rdma");
-      yajl_gen_map_open (g);
-      for (size_t i = 0; i < r->rdma_len; i++)
-        {
-          json_gen_key (g, r->rdma[i].device);
-          yajl_gen_map_open (g);
-          GEN_OPT_UINT (g, &r->rdma[i], has_hca_handles, "hcaHandles", hca_handles);
-          GEN_OPT_UINT (g, &r->rdma[i], has_hca_objects, "hcaObjects", hca_objects);
-          yajl_gen_map_close (g);
-        }
-      yajl_gen_map_close (g);
-    }
-  gen_kv_map (g, "unified", r->unified);
+  yajl_gen_map_close (g);
 }
 
 static void gen_resources (yajl_gen g, const struct rc_resources *r)
@@ -1998,12 +1876,21 @@ static void gen_resources (yajl_gen g, const struct rc_resources *r)
     return;
   json_gen_key (g, "resources");
   yajl_gen_map_open (g);
-  gen_device_cgroup (g, r);
+  GEN_ARRAY (g, "devices", r->devices, gen_device_cgroup);
   gen_memory (g, r->memory);
   gen_cpu (g, r->cpu);
   gen_block_io (g, r->block_io);
+  GEN_ARRAY (g, "hugepageLimits", r->hugepage_limits, gen_hugepage_limit);
   gen_network (g, r->network);
-  gen_resources_misc (g, r);
+  if (r->pids != NULL)
+    {
+      json_gen_key (g, "pids");
+      yajl_gen_map_open (g);
+      json_gen_kv_int (g, "limit", r->pids->limit);
+      yajl_gen_map_close (g);
+    }
+  gen_rdma (g, r);
+  json_gen_kv_map (g, "unified", r->unified);
   yajl_gen_map_close (g);
 }
 
@@ -2016,7 +1903,7 @@ static void gen_intel_rdt (yajl_gen g, const struct rc_intel_rdt *i)
   json_gen_kv_str (g, "closID", i->clos_id);
   json_gen_kv_str (g, "l3CacheSchema", i->l3_cache_schema);
   json_gen_kv_str (g, "memBwSchema", i->mem_bw_schema);
-  gen_kv_strv (g, "schemata", i->schemata);
+  json_gen_kv_strv (g, "schemata", i->schemata);
   if (i->enable_cmt)
     json_gen_kv_bool (g, "enableCMT", true);
   if (i->enable_mbm)
@@ -2024,29 +1911,22 @@ static void gen_intel_rdt (yajl_gen g, const struct rc_intel_rdt *i)
   yajl_gen_map_close (g);
 }
 
-static void gen_seccomp_syscall (yajl_gen g, const struct rc_seccomp_syscall *s)
+static void gen_seccomp_arg (yajl_gen g, const void *elem)
 {
-  yajl_gen_map_open (g);
-  gen_kv_strv (g, "names", s->names);
+  const struct rc_seccomp_arg *a = elem;
+  json_gen_kv_uint (g, "index", a->index);
+  json_gen_kv_uint (g, "value", a->value);
+  GEN_OPT_UINT (g, a, has_value_two, "valueTwo", value_two);
+  json_gen_kv_str (g, "op", a->op);
+}
+
+static void gen_seccomp_syscall (yajl_gen g, const void *elem)
+{
+  const struct rc_seccomp_syscall *s = elem;
+  json_gen_kv_strv (g, "names", s->names);
   json_gen_kv_str (g, "action", s->action);
   GEN_OPT_UINT (g, s, has_errno_ret, "errnoRet", errno_ret);
-  if (s->args != NULL)
-    {
-      json_gen_key (g, "args");
-      yajl_gen_array_open (g);
-      for (size_t j = 0; j < s->args_len; j++)
-        {
-          const struct rc_seccomp_arg *a = &s->args[j];
-          yajl_gen_map_open (g);
-          json_gen_kv_uint (g, "index", a->index);
-          json_gen_kv_uint (g, "value", a->value);
-          GEN_OPT_UINT (g, a, has_value_two, "valueTwo", value_two);
-          json_gen_kv_str (g, "op", a->op);
-          yajl_gen_map_close (g);
-        }
-      yajl_gen_array_close (g);
-    }
-  yajl_gen_map_close (g);
+  GEN_ARRAY (g, "args", s->args, gen_seccomp_arg);
 }
 
 static void gen_seccomp (yajl_gen g, const struct rc_seccomp *s)
@@ -2057,18 +1937,11 @@ static void gen_seccomp (yajl_gen g, const struct rc_seccomp *s)
   yajl_gen_map_open (g);
   json_gen_kv_str (g, "defaultAction", s->default_action);
   GEN_OPT_UINT (g, s, has_default_errno_ret, "defaultErrnoRet", default_errno_ret);
-  gen_kv_strv (g, "architectures", s->architectures);
-  gen_kv_strv (g, "flags", s->flags);
+  json_gen_kv_strv (g, "architectures", s->architectures);
+  json_gen_kv_strv (g, "flags", s->flags);
   json_gen_kv_str (g, "listenerPath", s->listener_path);
   json_gen_kv_str (g, "listenerMetadata", s->listener_metadata);
-  if (s->syscalls != NULL)
-    {
-      json_gen_key (g, "syscalls");
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < s->syscalls_len; i++)
-        gen_seccomp_syscall (g, &s->syscalls[i]);
-      yajl_gen_array_close (g);
-    }
+  GEN_ARRAY (g, "syscalls", s->syscalls, gen_seccomp_syscall);
   yajl_gen_map_close (g);
 }
 
@@ -2088,15 +1961,32 @@ static void gen_net_devices (yajl_gen g, const struct rc_linux *l)
   yajl_gen_map_close (g);
 }
 
+static void gen_linux_tail (yajl_gen g, const struct rc_linux *l)
+{
+  json_gen_kv_str (g, "rootfsPropagation", l->rootfs_propagation);
+  json_gen_kv_strv (g, "maskedPaths", l->masked_paths);
+  json_gen_kv_strv (g, "readonlyPaths", l->readonly_paths);
+  json_gen_kv_str (g, "mountLabel", l->mount_label);
+  if (l->personality != NULL)
+    {
+      json_gen_key (g, "personality");
+      yajl_gen_map_open (g);
+      json_gen_kv_str (g, "domain", l->personality->domain);
+      json_gen_kv_strv (g, "flags", l->personality->flags);
+      yajl_gen_map_close (g);
+    }
+  gen_net_devices (g, l);
+}
+
 static void gen_linux (yajl_gen g, const struct rc_linux *l)
 {
   if (l == NULL)
     return;
   json_gen_key (g, "linux");
   yajl_gen_map_open (g);
-  gen_namespaces (g, l);
-  gen_id_mappings (g, "uidMappings", l->uid_mappings, l->uid_mappings_len);
-  gen_id_mappings (g, "gidMappings", l->gid_mappings, l->gid_mappings_len);
+  GEN_ARRAY (g, "namespaces", l->namespaces, gen_namespace);
+  GEN_ARRAY (g, "uidMappings", l->uid_mappings, gen_id_mapping);
+  GEN_ARRAY (g, "gidMappings", l->gid_mappings, gen_id_mapping);
   if (l->time_offsets != NULL)
     {
       json_gen_key (g, "timeOffsets");
@@ -2105,25 +1995,13 @@ static void gen_linux (yajl_gen g, const struct rc_linux *l)
       gen_time_offset (g, "boottime", &l->time_offsets->boottime);
       yajl_gen_map_close (g);
     }
-  gen_devices (g, l);
+  GEN_ARRAY (g, "devices", l->devices, gen_device);
   json_gen_kv_str (g, "cgroupsPath", l->cgroups_path);
   gen_resources (g, l->resources);
   gen_intel_rdt (g, l->intel_rdt);
-  gen_kv_map (g, "sysctl", l->sysctl);
+  json_gen_kv_map (g, "sysctl", l->sysctl);
   gen_seccomp (g, l->seccomp);
-  json_gen_kv_str (g, "rootfsPropagation", l->rootfs_propagation);
-  gen_kv_strv (g, "maskedPaths", l->masked_paths);
-  gen_kv_strv (g, "readonlyPaths", l->readonly_paths);
-  json_gen_kv_str (g, "mountLabel", l->mount_label);
-  if (l->personality != NULL)
-    {
-      json_gen_key (g, "personality");
-      yajl_gen_map_open (g);
-      json_gen_kv_str (g, "domain", l->personality->domain);
-      gen_kv_strv (g, "flags", l->personality->flags);
-      yajl_gen_map_close (g);
-    }
-  gen_net_devices (g, l);
+  gen_linux_tail (g, l);
   yajl_gen_map_close (g);
 }
 
@@ -2146,9 +2024,9 @@ int runtime_config_emit (const struct runtime_config *c, bool pretty, char **out
     }
   json_gen_kv_str (g, "hostname", c->hostname);
   json_gen_kv_str (g, "domainname", c->domainname);
-  gen_mounts (g, c);
+  GEN_ARRAY (g, "mounts", c->mounts, gen_mount);
   gen_hooks (g, c);
-  gen_kv_map (g, "annotations", c->annotations);
+  json_gen_kv_map (g, "annotations", c->annotations);
   gen_linux (g, c->linux_);
   yajl_gen_map_close (g);
   return json_gen_take (g, out, len, err);
