@@ -434,15 +434,20 @@ static int cmd_ns (int argc, char **argv)
 /* ---- cwd, env, fds, hostname ---- */
 
 /* Prints KEY=value on one line: a newline in the value (exported shell functions have them) becomes \n. */
-static void print_one_line (const char *key, const char *value)
+static void print_value_line (const char *value)
 {
-  printf ("%s=", key);
   for (const char *p = value; *p; p++)
     if (*p == '\n')
       fputs ("\\n", stdout);
     else
       putchar (*p);
   putchar ('\n');
+}
+
+static void print_one_line (const char *key, const char *value)
+{
+  printf ("%s=", key);
+  print_value_line (value);
 }
 
 static int cmd_cwd (int argc, char **argv)
@@ -460,10 +465,9 @@ static int cmd_env (int argc, char **argv)
   for (char **e = environ; *e; e++)
     {
       /* An entry without '=' is printed as env.ENTRY=. */
-      size_t klen = strcspn (*e, "=");
-      char key[256];
-      snprintf (key, sizeof key, "env.%.*s", (int)(klen < 240 ? klen : 240), *e);
-      print_one_line (key, (*e)[klen] ? *e + klen + 1 : "");
+      int klen = (int)strcspn (*e, "=");
+      printf ("env.%.*s=", klen, *e);
+      print_value_line ((*e)[klen] ? *e + klen + 1 : "");
     }
   return RC_OK;
 }
