@@ -65,16 +65,6 @@ static int fetch_document (struct pull *pl, const char *object, const char *expe
   return 0;
 }
 
-/* The media type to record: the document's own mediaType, else the Content-Type without parameters. */
-static char *document_media_type (const struct document *d, const char *declared, enum image_kind kind)
-{
-  if (declared != NULL)
-    return strdup (declared);
-  if (d->content_type != NULL && image_media_type_kind (d->content_type) == kind)
-    return strndup (d->content_type, strcspn (d->content_type, "; "));
-  return strdup (kind == IMAGE_KIND_INDEX ? IMAGE_MT_OCI_INDEX : IMAGE_MT_OCI_MANIFEST);
-}
-
 static int check_kind (const char *name, enum image_kind kind, keel_error **err)
 {
   if (kind == IMAGE_KIND_SCHEMA1)
@@ -85,6 +75,68 @@ static int check_kind (const char *name, enum image_kind kind, keel_error **err)
   if (kind != IMAGE_KIND_INDEX && kind != IMAGE_KIND_MANIFEST)
     return keel_err (err, 0, "%s: not an image manifest or index", name);
   return 0;
+}
+
+/* The OCI media type for a Docker schema2 one (same bytes: Docker configs and layers are what
+ * image-spec standardised), NULL when it is not a Docker type. */
+static const char *oci_media_type (const char *docker)
+{
+  static const char *const map[][2] = {
+    { IMAGE_MT_DOCKER_MANIFEST, IMAGE_MT_OCI_MANIFEST },
+    { IMAGE_MT_DOCKER_MANIFEST_LIST, IMAGE_MT_OCI_INDEX },
+    { IMAGE_MT_DOCKER_CONFIG, IMAGE_MT_OCI_CONFIG },
+    { IMAGE_MT_DOCKER_LAYER_GZIP, IMAGE_MT_OCI_LAYER_GZIP },
+    { IMAGE_MT_DOCKER_LAYER, IMAGE_MT_OCI_LAYER },
+    { IMAGE_MT_DOCKER_LAYER_FOREIGN_GZIP, IMAGE_MT_OCI_LAYER_ND_GZIP },
+  };
+  for (size_t i = 0; docker != NULL && i < sizeof map / sizeof map[0]; i++)
+    if (strcmp (docker, map[i][0]) == 0)
+      return map[i][1];
+  return NULL;
+}
+
+static int replace_media_type (char **slot, keel_error **err)
+{
+  const char *oci = oci_media_type (*slot);
+  char *copy;
+
+  if (oci == NULL)
+    return 0;
+  copy = strdup (oci);
+  if (copy == NULL)
+    return keel_err (err, ENOMEM, "convert");
+  free (*slot);
+  *slot = copy;
+  return 1;
+}
+
+/* The store is an OCI layout that skopeo and umoci read, and they only follow OCI media types, so a
+ * Docker schema2 manifest is stored converted (as `skopeo copy docker://… oci:…` does): the same
+ * config and layer blobs under OCI media types. DOC then holds the new bytes and digest. */
+static int convert_manifest (struct image_manifest *m, struct document *doc, keel_error **err)
+{
+  int changed = 0, r;
+
+  if ((r = replace_media_type (&m->media_type, err)) < 0)
+    return -1;
+  changed |= r;
+  if ((r = replace_media_type (&m->config.media_type, err)) < 0)
+    return -1;
+  changed |= r;
+  for (size_t i = 0; i < m->n_layers; i++)
+    {
+      if ((r = replace_media_type (&m->layers[i].media_type, err)) < 0)
+        return -1;
+      changed |= r;
+    }
+  if (!changed)
+    return 0;
+  free (doc->body);
+  free (doc->digest);
+  doc->body = doc->digest = NULL;
+  if (image_manifest_to_json (m, &doc->body, &doc->len, err) < 0)
+    return -1;
+  return digest_compute (DIGEST_SHA256, doc->body, doc->len, &doc->digest, err);
 }
 
 /* Download the config and layers of a manifest, then store the manifest itself (last, so a stored
@@ -113,10 +165,12 @@ static int pull_manifest (struct pull *pl, const char *name, struct document *do
     }
   if (registry_fetch_blobs (pl->reg, pl->store, blobs, m->n_layers + 1, pl->progress, err) < 0)
     return keel_err_prefix (err, "%s", name);
+  if (convert_manifest (m, doc, err) < 0)
+    return keel_err_prefix (err, "%s", name);
   if (store_put_blob (pl->store, doc->digest, doc->body, doc->len, NULL, err) < 0)
     return -1;
   memset (desc, 0, sizeof *desc);
-  desc->media_type = document_media_type (doc, m->media_type, IMAGE_KIND_MANIFEST);
+  desc->media_type = strdup (IMAGE_MT_OCI_MANIFEST);
   desc->digest = strdup (doc->digest);
   desc->size = (int64_t)doc->len;
   if (desc->media_type == NULL || desc->digest == NULL || digest_parse (desc->digest, &desc->dgst, err) < 0)
@@ -135,69 +189,115 @@ static int pull_manifest (struct pull *pl, const char *name, struct document *do
   return 0;
 }
 
-/* An index: the manifest for the platform (its descriptor, with the index entry's platform), or
- * with --all-platforms every manifest plus the index itself. */
-static int pull_index (struct pull *pl, const char *name, struct document *doc, struct image_descriptor *desc,
-                       keel_error **err)
+/* Fetch and pull the manifest E of an index; *cd gets the stored (possibly converted) descriptor. */
+static int pull_child (struct pull *pl, const struct image_descriptor *e, struct image_descriptor *cd, keel_error **err)
 {
-  _cleanup_image_index_ struct image_index *idx = NULL;
-  size_t chosen;
+  struct document child = { 0 };
+  int r;
 
-  if (image_index_parse (name, doc->body, doc->len, &idx, err) < 0)
-    return -1;
-  for (size_t i = 0; i < idx->n_manifests; i++)
-    {
-      struct image_descriptor *e = &idx->manifests[i];
-      struct document child = { 0 };
-      struct image_descriptor cd = { 0 };
-      int r;
+  r = fetch_document (pl, e->digest, e->digest, &child, err);
+  if (r == 0)
+    r = check_kind (e->digest, image_document_kind (child.content_type, child.body, child.len), err);
+  if (r == 0)
+    r = pull_manifest (pl, e->digest, &child, cd, err);
+  document_clear (&child);
+  return r;
+}
 
-      if (!pl->all_platforms)
-        {
-          if (image_index_select (idx, name, &pl->platform, &chosen, err) < 0)
-            return -1;
-          e = &idx->manifests[chosen];
-        }
-      if (image_media_type_kind (e->media_type) != IMAGE_KIND_MANIFEST)
-        continue; /* nested indexes and artifacts are kept as they are (all-platforms only) */
-      r = fetch_document (pl, e->digest, e->digest, &child, err);
-      if (r == 0)
-        r = check_kind (e->digest, image_document_kind (child.content_type, child.body, child.len), err);
-      if (r == 0)
-        r = pull_manifest (pl, e->digest, &child, &cd, err);
-      document_clear (&child);
-      if (r < 0)
-        {
-          image_descriptor_clear (&cd);
-          return -1;
-        }
-      if (!pl->all_platforms)
-        {
-          /* keep the index entry's platform (it may carry a variant the config lacks) */
-          if (e->platform != NULL)
-            {
-              image_platform_free (cd.platform);
-              cd.platform = calloc (1, sizeof *cd.platform);
-              if (cd.platform == NULL || image_platform_copy (cd.platform, e->platform, err) < 0)
-                {
-                  image_descriptor_clear (&cd);
-                  return cd.platform ? -1 : keel_err (err, ENOMEM, "pull");
-                }
-            }
-          *desc = cd;
-          return 0;
-        }
-      image_descriptor_clear (&cd);
-    }
-  if (store_put_blob (pl->store, doc->digest, doc->body, doc->len, NULL, err) < 0)
-    return -1;
+static int set_descriptor (struct image_descriptor *desc, const char *media_type, const struct document *doc,
+                           keel_error **err)
+{
   memset (desc, 0, sizeof *desc);
-  desc->media_type = document_media_type (doc, idx->media_type, IMAGE_KIND_INDEX);
+  desc->media_type = strdup (media_type);
   desc->digest = strdup (doc->digest);
   desc->size = (int64_t)doc->len;
   if (desc->media_type == NULL || desc->digest == NULL)
     return keel_err (err, ENOMEM, "pull");
   return digest_parse (desc->digest, &desc->dgst, err);
+}
+
+/* One platform of an index: the descriptor of its manifest, with the index entry's platform
+ * (it may carry a variant the config lacks). */
+static int pull_one_platform (struct pull *pl, const struct image_index *idx, struct image_descriptor *desc,
+                              keel_error **err)
+{
+  const struct image_descriptor *e;
+  size_t chosen;
+
+  if (image_index_select (idx, "index", &pl->platform, &chosen, err) < 0)
+    return -1;
+  e = &idx->manifests[chosen];
+  if (pull_child (pl, e, desc, err) < 0)
+    return -1;
+  if (e->platform == NULL)
+    return 0;
+  image_platform_free (desc->platform);
+  desc->platform = calloc (1, sizeof *desc->platform);
+  if (desc->platform == NULL)
+    return keel_err (err, ENOMEM, "pull");
+  return image_platform_copy (desc->platform, e->platform, err);
+}
+
+/* --all-platforms: every manifest, then the index itself, rewritten when a child was converted
+ * from Docker media types or an entry (nested index, artifact) was left out. */
+static int pull_all_platforms (struct pull *pl, struct image_index *idx, struct document *doc,
+                               struct image_descriptor *desc, keel_error **err)
+{
+  bool changed = false;
+
+  for (size_t i = idx->n_manifests; i-- > 0;)
+    {
+      struct image_descriptor *e = &idx->manifests[i], cd = { 0 };
+      if (image_media_type_kind (e->media_type) != IMAGE_KIND_MANIFEST)
+        {
+          image_index_remove (idx, i);
+          changed = true;
+          continue;
+        }
+      if (pull_child (pl, e, &cd, err) < 0)
+        {
+          image_descriptor_clear (&cd);
+          return -1;
+        }
+      if (strcmp (cd.digest, e->digest) != 0)
+        {
+          free (e->digest);
+          free (e->media_type);
+          e->digest = keel_steal_ptr (cd.digest);
+          e->media_type = keel_steal_ptr (cd.media_type);
+          e->dgst = cd.dgst;
+          e->size = cd.size;
+          changed = true;
+        }
+      image_descriptor_clear (&cd);
+    }
+  if (replace_media_type (&idx->media_type, err) < 0)
+    return -1;
+  if (changed || strcmp (idx->media_type ? idx->media_type : "", IMAGE_MT_OCI_INDEX) != 0)
+    {
+      free (idx->media_type);
+      idx->media_type = strdup (IMAGE_MT_OCI_INDEX);
+      free (doc->body);
+      free (doc->digest);
+      doc->body = doc->digest = NULL;
+      if (idx->media_type == NULL || image_index_to_json (idx, &doc->body, &doc->len, err) < 0
+          || digest_compute (DIGEST_SHA256, doc->body, doc->len, &doc->digest, err) < 0)
+        return idx->media_type ? -1 : keel_err (err, ENOMEM, "pull");
+    }
+  if (store_put_blob (pl->store, doc->digest, doc->body, doc->len, NULL, err) < 0)
+    return -1;
+  return set_descriptor (desc, IMAGE_MT_OCI_INDEX, doc, err);
+}
+
+static int pull_index (struct pull *pl, struct document *doc, struct image_descriptor *desc, keel_error **err)
+{
+  _cleanup_image_index_ struct image_index *idx = NULL;
+
+  if (image_index_parse ("index", doc->body, doc->len, &idx, err) < 0)
+    return -1;
+  if (!pl->all_platforms)
+    return pull_one_platform (pl, idx, desc, err);
+  return pull_all_platforms (pl, idx, doc, desc, err);
 }
 
 static int pull (struct pull *pl, const char *name, keel_error **err)
@@ -211,10 +311,10 @@ static int pull (struct pull *pl, const char *name, keel_error **err)
   if (r == 0)
     {
       kind = image_document_kind (doc.content_type, doc.body, doc.len);
-      r = check_kind (name, kind, err);
+      r = check_kind ("manifest", kind, err);
     }
   if (r == 0)
-    r = kind == IMAGE_KIND_INDEX ? pull_index (pl, name, &doc, &desc, err) : pull_manifest (pl, name, &doc, &desc, err);
+    r = kind == IMAGE_KIND_INDEX ? pull_index (pl, &doc, &desc, err) : pull_manifest (pl, "manifest", &doc, &desc, err);
   if (r == 0)
     r = store_set_ref (pl->store, name, &desc, err);
   if (r == 0)
@@ -312,6 +412,7 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
     return cmd_usage (ctx, "pull", "expected one reference");
   f.ropts.log = &ctx->log;
   pl.all_platforms = f.all_platforms;
+  /* the error already quotes the reference */
   if (reference_parse (argv[optind], &pl.ref, &err) < 0)
     return cmd_fail (ctx, "pull", err);
   name = reference_string (&pl.ref);
@@ -334,7 +435,7 @@ nomem:
 out:
   if (err != NULL)
     {
-      keel_err_prefix (&err, "%s", argv[optind]);
+      keel_err_prefix (&err, "%s", name ? name : argv[optind]);
       ret = cmd_fail (ctx, "pull", err);
     }
   registry_free (pl.reg);

@@ -528,10 +528,10 @@ int registry_get_manifest (struct registry *r, const char *object, char **body, 
   if (asprintf (&what, "manifests/%s", object) < 0)
     return keel_err (err, ENOMEM, "manifest");
   if (request (r, "GET", what, IMAGE_MANIFEST_ACCEPT, &resp, err) < 0)
-    return keel_err_prefix (err, "%s/%s:%s", r->domain, r->path, object);
+    return keel_err_prefix (err, "manifest %s", object);
   if (resp.status != 200)
     {
-      keel_err (err, 0, "%s/%s: manifest %s: %s", r->domain, r->path, object, error_summary (&resp, why, sizeof why));
+      keel_err (err, 0, "manifest %s: %s", object, error_summary (&resp, why, sizeof why));
       response_clear (&resp);
       return -1;
     }
@@ -554,7 +554,7 @@ int registry_head_manifest (struct registry *r, const char *object, char **diges
     return -1;
   if (resp.status != 200)
     {
-      keel_err (err, 0, "%s/%s: manifest %s: HTTP %ld", r->domain, r->path, object, resp.status);
+      keel_err (err, 0, "manifest %s: HTTP %ld", object, resp.status);
       response_clear (&resp);
       return -1;
     }

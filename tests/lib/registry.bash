@@ -1,0 +1,86 @@
+# bats fixture: a Debian docker-registry on 127.0.0.1 (free port, temp storage), plain HTTP, TLS with a
+# test CA, or htpasswd basic auth. registry_start sets REGISTRY (host:port), REGISTRY_DIR, REGISTRY_PID;
+# registry_stop always kills it and removes its files.
+
+# A port nobody listens on (the kernel picks it; the tiny window before the registry binds is harmless here).
+registry_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# A CA and a server certificate for 127.0.0.1 signed by it, in DIR (ca.crt, server.crt, server.key).
+registry_make_certs() {
+  local dir=$1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=keel test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/ext.cnf"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
+}
+
+# registry_start [--tls] [--htpasswd USER:PASS]
+registry_start() {
+  local tls=0 htpasswd="" port i
+  while [ $# -gt 0 ]; do
+    case $1 in
+    --tls) tls=1 ;;
+    --htpasswd) htpasswd=$2; shift ;;
+    *) echo "registry_start: unknown option $1" >&2; return 1 ;;
+    esac
+    shift
+  done
+  REGISTRY_DIR=$(mktemp -d "${TMPDIR:-/dev/shm}/keel-registry.XXXXXX")
+  port=$(registry_free_port)
+  REGISTRY="127.0.0.1:$port"
+  REGISTRY_SCHEME=http
+  {
+    printf 'version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n'
+    printf 'storage:\n  filesystem:\n    rootdirectory: %s/storage\n  delete:\n    enabled: true\n' "$REGISTRY_DIR"
+    printf 'http:\n  addr: %s\n  secret: keel-test-secret\n' "$REGISTRY"
+    if [ $tls = 1 ]; then
+      registry_make_certs "$REGISTRY_DIR"
+      printf '  tls:\n    certificate: %s/server.crt\n    key: %s/server.key\n' "$REGISTRY_DIR" "$REGISTRY_DIR"
+      REGISTRY_SCHEME=https
+    fi
+    if [ -n "$htpasswd" ]; then
+      htpasswd -Bbn "${htpasswd%%:*}" "${htpasswd#*:}" >"$REGISTRY_DIR/htpasswd"
+      printf 'auth:\n  htpasswd:\n    realm: keel-test\n    path: %s/htpasswd\n' "$REGISTRY_DIR"
+    fi
+  } >"$REGISTRY_DIR/config.yml"
+  docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/log" 2>&1 &
+  REGISTRY_PID=$!
+  for i in $(seq 100); do
+    if curl -sk -o /dev/null "$REGISTRY_SCHEME://$REGISTRY/v2/"; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "registry did not start:" >&2
+  cat "$REGISTRY_DIR/log" >&2
+  registry_stop
+  return 1
+}
+
+registry_stop() {
+  if [ -n "${REGISTRY_PID:-}" ]; then
+    kill "$REGISTRY_PID" 2>/dev/null || true
+    wait "$REGISTRY_PID" 2>/dev/null || true
+    REGISTRY_PID=
+  fi
+  if [ -n "${REGISTRY_DIR:-}" ]; then
+    rm -rf "$REGISTRY_DIR"
+    REGISTRY_DIR=
+  fi
+}
+
+# The file holding a blob's bytes in the registry's storage (distribution filesystem driver layout).
+registry_blob_file() {
+  local hex=${1#sha256:}
+  echo "$REGISTRY_DIR/storage/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}
+
+# How many GETs of a blob the registry served (from its access log).
+registry_blob_gets() {
+  grep -c "\"GET /v2/[^ ]*/blobs/$1 " "$REGISTRY_DIR/log" || true
+}
