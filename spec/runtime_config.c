@@ -306,7 +306,7 @@ static void cap_set_free (struct rc_cap_set *s)
   strv_free (s->names);
 }
 
-static void process_free (struct rc_process *p)
+void rc_process_free (struct rc_process *p)
 {
   if (p == NULL)
     return;
@@ -485,7 +485,7 @@ void runtime_config_free (struct runtime_config *c)
   for (size_t i = 0; i < c->mounts_len; i++)
     mount_free (&c->mounts[i]);
   free (c->mounts);
-  process_free (c->process);
+  rc_process_free (c->process);
   free (c->hostname);
   free (c->domainname);
   for (int k = 0; k < RC_HOOK_KIND_COUNT; k++)
@@ -1520,6 +1520,27 @@ int runtime_config_parse (const char *name, const char *buf, size_t len, struct 
     return oom (&c);
   TRY (parse_document (&c, doc, cfg));
   *out = keel_steal_ptr (cfg);
+  return 0;
+}
+
+int runtime_config_parse_process (const char *name, const char *buf, size_t len, struct rc_process **out,
+                                  keel_error **err)
+{
+  _cleanup_json_ yajl_val doc = NULL;
+  struct rc_process *p;
+  json_ctx c = { .file = name, .err = err };
+
+  TRY (json_parse (name, buf, len, &doc, err));
+  TRY (json_expect_object (&c, doc, ""));
+  p = calloc (1, sizeof (*p));
+  if (p == NULL)
+    return oom (&c);
+  if (parse_process (&c, doc, "", p) < 0)
+    {
+      rc_process_free (p);
+      return -1;
+    }
+  *out = p;
   return 0;
 }
 

@@ -482,6 +482,13 @@ void runtime_config_free (struct runtime_config *c);
 void runtime_config_freep (struct runtime_config **c);
 #define _cleanup_runtime_config_ __attribute__ ((cleanup (runtime_config_freep)))
 
+/* Parse a lone process object, as in `exec --process process.json` (runtime-spec
+ * config.md "Process"; same validation as .process, paths relative to its root:
+ * "process.json: .args: ..."). */
+int runtime_config_parse_process (const char *name, const char *buf, size_t len, struct rc_process **out,
+                                  keel_error **err);
+void rc_process_free (struct rc_process *p);
+
 /* Generate config.json text (malloc'd, NUL-terminated; *len may be NULL). */
 int runtime_config_emit (const struct runtime_config *c, bool pretty, char **out, size_t *len, keel_error **err);
 

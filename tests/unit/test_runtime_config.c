@@ -381,6 +381,32 @@ static void test_lenient_forms (void)
   tap_ok (c->linux_->seccomp->default_errno_ret == 5, "defaultErrnoRet with SCMP_ACT_TRACE");
 }
 
+/* exec --process: a process object alone, errors pathed from its own root. */
+static void test_process_only (void)
+{
+  const char *ok = "{\"terminal\": false, \"args\": [\"/bin/true\"], \"cwd\": \"/tmp\", \"env\": [\"A=1\"],"
+                   " \"capabilities\": {\"bounding\": [\"CAP_KILL\"]}}";
+  const char *bad = "{\"args\": [\"/bin/true\"], \"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_X\"}]}";
+  _cleanup_error_ keel_error *err = NULL;
+  struct rc_process *p = NULL;
+
+  if (tap_ok (runtime_config_parse_process ("process.json", ok, strlen (ok), &p, &err) == 0, "process.json parses"))
+    {
+      tap_ok (strcmp (p->cwd, "/tmp") == 0 && p->args_len == 1 && p->capabilities->bounding.mask == (1 << 5),
+              "process.json fields");
+      rc_process_free (p);
+      p = NULL;
+    }
+  tap_ok (runtime_config_parse_process ("process.json", bad, strlen (bad), &p, &err) < 0 && p == NULL,
+          "bad process.json is rejected");
+  tap_is (err != NULL ? err->msg : NULL, "process.json: .rlimits[0].type: unknown rlimit \"RLIMIT_X\"",
+          "process.json errors are pathed from the process object");
+  keel_error_freep (&err);
+  tap_ok (runtime_config_parse_process ("process.json", "[]", 2, &p, &err) < 0, "process.json must be an object");
+  tap_is (err != NULL ? err->msg : NULL, "process.json: .: expected an object, got an array",
+          "process.json: not an object");
+}
+
 static void test_load_names_file (void)
 {
   _cleanup_error_ keel_error *err = NULL;
@@ -640,6 +666,7 @@ int main (void)
   test_full_and_round_trip ();
   test_minimal ();
   test_lenient_forms ();
+  test_process_only ();
   test_load_names_file ();
   test_defaults ();
   test_invalid_corpus ();
