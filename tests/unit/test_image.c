@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "fsutil.h"
@@ -706,6 +707,104 @@ static void test_index_edit (void)
           "emitted index parses back");
 }
 
+/* Read a blob of the layout at DIR, checking it against the descriptor with the streaming verifier. */
+static char *read_verified_blob (const char *dir, const struct image_descriptor *d, size_t *len)
+{
+  _cleanup_free_ char *rel = NULL, *path = NULL, *actual = NULL;
+  _cleanup_error_ keel_error *err = NULL;
+  _cleanup_digest_verifier_ struct digest_verifier *v = NULL;
+  char *buf = NULL;
+
+  if (image_layout_blob_path (d->digest, &rel, &err) < 0 || asprintf (&path, "%s/%s", dir, rel) < 0
+      || read_file (path, &buf, len, &err) < 0 || (v = digest_verifier_new (d->digest, &err)) == NULL)
+    {
+      printf ("#   %s\n", err ? err->msg : "out of memory");
+      free (buf);
+      return NULL;
+    }
+  digest_verifier_expect_size (v, (uint64_t)d->size);
+  if (digest_verifier_update (v, buf, *len, &err) < 0 || digest_verifier_finish (v, &actual, &err) < 0)
+    {
+      printf ("#   %s\n", err->msg);
+      free (buf);
+      return NULL;
+    }
+  return buf;
+}
+
+/* Documents written by the installed peers (umoci builds an OCI layout, skopeo converts it to
+ * Docker schema2) parse, and their blobs verify. */
+static void test_peer_tools (void)
+{
+  char dir[] = "/tmp/keel-test-image-XXXXXX";
+  _cleanup_free_ char *cmd = NULL, *layout = NULL, *index_path = NULL, *ibuf = NULL, *mbuf = NULL, *cbuf = NULL;
+  _cleanup_free_ char *lbuf = NULL, *dbuf = NULL, *dpath = NULL, *dcbuf = NULL, *dcpath = NULL;
+  _cleanup_image_index_ struct image_index *idx = NULL;
+  _cleanup_image_manifest_ struct image_manifest *m = NULL, *dm = NULL;
+  _cleanup_image_config_ struct image_config *c = NULL, *dc = NULL;
+  _cleanup_error_ keel_error *err = NULL;
+  struct image_layer_type lt;
+  size_t len = 0;
+
+  if (system ("command -v umoci >/dev/null && command -v skopeo >/dev/null") != 0)
+    {
+      tap_skip ("umoci or skopeo not installed (contrib/setup.sh installs them)");
+      return;
+    }
+  if (mkdtemp (dir) == NULL || asprintf (&layout, "%s/img", dir) < 0
+      || asprintf (&cmd,
+                   "set -e; cd %s; umoci init --layout img; umoci new --image img:t;"
+                   " umoci unpack --rootless --image img:t b; echo hi > b/rootfs/hello; umoci repack --image img:t b;"
+                   " umoci config --image img:t --config.cmd /hello --config.env A=1 --config.exposedports 80/tcp"
+                   " --config.volume /data --config.workingdir /srv --config.label a=b --config.user 1000:1000;"
+                   " skopeo copy -q --format v2s2 oci:img:t dir:d",
+                   dir)
+             < 0)
+    return;
+  if (!tap_ok (system (cmd) == 0, "umoci builds an image, skopeo converts it to Docker schema2"))
+    goto out;
+  if (asprintf (&index_path, "%s/index.json", layout) < 0 || read_file (index_path, &ibuf, &len, &err) < 0)
+    goto out;
+  tap_ok (image_index_parse ("index.json", ibuf, len, &idx, &err) == 0 && idx->n_manifests == 1,
+          "umoci index.json parses");
+  tap_is (idx ? image_map_get (idx->manifests[0].annotations, IMAGE_ANNOTATION_REF_NAME) : NULL, "t", "umoci ref name");
+  if (idx == NULL || (mbuf = read_verified_blob (layout, &idx->manifests[0], &len)) == NULL)
+    goto out;
+  tap_ok (image_manifest_parse ("manifest", mbuf, len, &m, &err) == 0 && m->n_layers == 1, "umoci manifest parses");
+  if (m == NULL)
+    goto out;
+  tap_ok ((cbuf = read_verified_blob (layout, &m->config, &len)) != NULL
+              && image_config_parse ("config", cbuf, len, &c, &err) == 0,
+          "umoci config verifies and parses");
+  tap_ok (c != NULL && c->config.cmd && strcmp (c->config.cmd[0], "/hello") == 0 && c->config.exposed_ports
+              && strcmp (c->config.exposed_ports[0], "80/tcp") == 0 && c->n_diff_ids == 1,
+          "umoci config: Cmd, ExposedPorts, diff_ids");
+  tap_ok ((lbuf = read_verified_blob (layout, &m->layers[0], &len)) != NULL
+              && image_layer_media_type (m->layers[0].media_type, &lt, &err) == 0
+              && lt.compression == IMAGE_COMPRESSION_GZIP,
+          "umoci layer verifies (digest and size), gzip");
+  if (asprintf (&dpath, "%s/d/manifest.json", dir) < 0 || read_file (dpath, &dbuf, &len, &err) < 0)
+    goto out;
+  tap_ok (image_document_kind (NULL, dbuf, len) == IMAGE_KIND_MANIFEST
+              && image_manifest_parse ("manifest.json", dbuf, len, &dm, &err) == 0
+              && strcmp (dm->media_type, IMAGE_MT_DOCKER_MANIFEST) == 0
+              && strcmp (dm->layers[0].media_type, IMAGE_MT_DOCKER_LAYER_GZIP) == 0,
+          "skopeo Docker schema2 manifest parses");
+  if (dm == NULL || asprintf (&dcpath, "%s/d/%s", dir, dm->config.dgst.hex) < 0
+      || read_file (dcpath, &dcbuf, &len, &err) < 0)
+    goto out;
+  tap_ok (image_config_parse ("docker config", dcbuf, len, &dc, &err) == 0 && dc->config.working_dir
+              && strcmp (dc->config.working_dir, "/srv") == 0,
+          "skopeo Docker image config parses");
+out:
+  if (err != NULL)
+    printf ("#   %s\n", err->msg);
+  free (cmd);
+  cmd = NULL;
+  if (asprintf (&cmd, "rm -rf %s", dir) > 0 && system (cmd) != 0)
+    printf ("#   cannot remove %s\n", dir);
+}
+
 int main (void)
 {
   test_oci_manifest ();
@@ -724,5 +823,6 @@ int main (void)
   test_platform_match ();
   test_host ();
   test_index_edit ();
+  test_peer_tools ();
   return tap_done ();
 }
