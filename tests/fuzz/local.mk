@@ -1,6 +1,7 @@
 # libFuzzer targets, built with --enable-fuzz (clang): `make fuzz-targets`, run by contrib/fuzz.sh.
 FUZZ_TARGETS = tests/fuzz/fuzz_manifest tests/fuzz/fuzz_digest tests/fuzz/fuzz_config
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_manifest.c tests/fuzz/fuzz_digest.c tests/fuzz/fuzz_config.c
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_manifest.c tests/fuzz/fuzz_digest.c tests/fuzz/fuzz_config.c \
+	tests/fuzz/fuzz_manifest.dict tests/fuzz/fuzz_config.dict
 
 if ENABLE_FUZZ
 noinst_PROGRAMS += $(FUZZ_TARGETS)
