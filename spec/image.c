@@ -342,29 +342,35 @@ static int parse_descriptor_data (const json_ctx *c, yajl_val v, const char *pat
   return 1;
 }
 
+/* descriptor.md "urls": each entry MUST conform to RFC 3986. Checked: a scheme
+ * (ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )) followed by ":", and no spaces or control characters. */
+static bool url_valid (const char *u)
+{
+  size_t scheme = 0;
+
+  if (!isalpha ((unsigned char)u[0]))
+    return false;
+  while (isalnum ((unsigned char)u[scheme]) || u[scheme] == '+' || u[scheme] == '-' || u[scheme] == '.')
+    scheme++;
+  if (u[scheme] != ':')
+    return false;
+  for (const char *q = u; *q; q++)
+    if ((unsigned char)*q <= 0x20 || *q == 0x7f)
+      return false;
+  return true;
+}
+
 static int check_urls (const json_ctx *c, const char *path, char **urls)
 {
-  _cleanup_free_ char *p = NULL;
-
   for (size_t i = 0; urls != NULL && urls[i] != NULL; i++)
-    {
-      /* descriptor.md "urls": each entry MUST conform to RFC 3986: at least scheme ":" with
-       * scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), and no spaces or controls. */
-      const char *u = urls[i];
-      size_t s = isalpha ((unsigned char)u[0]) ? strspn (u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                            "0123456789+-.")
-                                               : 0;
-      bool ok = s > 0 && u[s] == ':';
-      for (const char *q = u; ok && *q; q++)
-        ok = (unsigned char)*q > 0x20 && *q != 0x7f;
-      if (!ok)
-        {
-          if (p == NULL && child_path (c, path, "urls", &p) < 0)
-            return -1;
-          _cleanup_free_ char *pi = json_path_index (p, i);
-          return json_error (c, pi ? pi : p, "invalid URL \"%s\" (RFC 3986)", u);
-        }
-    }
+    if (!url_valid (urls[i]))
+      {
+        _cleanup_free_ char *p = json_path_key (path, "urls");
+        _cleanup_free_ char *pi = p != NULL ? json_path_index (p, i) : NULL;
+        if (pi == NULL)
+          return OOM (c);
+        return json_error (c, pi, "invalid URL \"%s\" (RFC 3986)", urls[i]);
+      }
   return 0;
 }
 
