@@ -772,8 +772,9 @@ static int parse_id_mapping (const json_ctx *c, yajl_val v, const char *path, vo
 static int parse_mount (const json_ctx *c, yajl_val v, const char *path, void *elem)
 {
   struct rc_mount *m = elem;
-  /* config.md "Mounts": on Linux destination SHOULD be absolute; a relative one
-   * is deprecated but allowed and means relative to "/", so only emptiness is an error. */
+  /* config.md "Mounts" (v1.1+): on Linux destination SHOULD be absolute; a
+   * relative one MAY be given, is deprecated and MUST be interpreted as relative
+   * to "/". So only emptiness is an error. */
   REQUIRED (c, path, "destination", json_get_string (c, v, path, "destination", &m->destination));
   if (m->destination[0] == '\0')
     return json_error_at (c, path, "destination", "must not be empty");
@@ -1002,6 +1003,12 @@ static int parse_process_ids (const json_ctx *c, yajl_val v, const char *path, s
   return parse_user (c, user, up, &p->user);
 }
 
+static bool is_env_entry (const char *s)
+{
+  const char *eq = strchr (s, '=');
+  return eq != NULL && eq != s;
+}
+
 static int parse_process (const json_ctx *c, yajl_val v, const char *path, void *elem)
 {
   struct rc_process *p = elem;
@@ -1012,7 +1019,8 @@ static int parse_process (const json_ctx *c, yajl_val v, const char *path, void 
   REQUIRED (c, path, "args", json_get_strv (c, v, path, "args", &p->args, &p->args_len));
   if (p->args_len == 0)
     return json_error_at (c, path, "args", "at least one argument is required");
-  TRY (json_get_strv (c, v, path, "env", &p->env, NULL));
+  /* config.md "Process": env has environ(7) semantics, NAME=value (runc rejects the rest too). */
+  TRY (get_checked_strv (c, v, path, "env", &p->env, is_env_entry, "not NAME=value:"));
   /* config.md "Process": cwd is REQUIRED and MUST be an absolute path. */
   REQUIRED (c, path, "cwd", get_abs_path (c, v, path, "cwd", &p->cwd));
   TRY (PARSE_OBJECT (c, v, path, "capabilities", p->capabilities, parse_capabilities));
