@@ -164,7 +164,7 @@ static int pull_manifest (struct pull *pl, const char *name, struct document *do
       blobs[i + 1] = &m->layers[i];
     }
   if (registry_fetch_blobs (pl->reg, pl->store, blobs, m->n_layers + 1, pl->progress, err) < 0)
-    return keel_err_prefix (err, "%s", name);
+    return -1; /* the error names the blob */
   if (convert_manifest (m, doc, err) < 0)
     return keel_err_prefix (err, "%s", name);
   if (store_put_blob (pl->store, doc->digest, doc->body, doc->len, NULL, err) < 0)
@@ -342,6 +342,7 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
     OPT_CERTDIR,
     OPT_ALL,
     OPT_RETRIES,
+    OPT_RATE,
   };
   static const struct option opts[] = { { "platform", required_argument, NULL, 'p' },
                                         { "all-platforms", no_argument, NULL, OPT_ALL },
@@ -352,6 +353,7 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
                                         { "authfile", required_argument, NULL, OPT_AUTHFILE },
                                         { "cert-dir", required_argument, NULL, OPT_CERTDIR },
                                         { "retries", required_argument, NULL, OPT_RETRIES },
+                                        { "limit-rate", required_argument, NULL, OPT_RATE },
                                         { NULL, 0, NULL, 0 } };
   int c;
 
@@ -391,6 +393,14 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
       case OPT_RETRIES:
         if (util_parse_int ("--retries", optarg, 1, 20, &f->ropts.retries, err) < 0)
           return -1;
+        break;
+      case OPT_RATE:
+        {
+          int rate;
+          if (util_parse_int ("--limit-rate", optarg, 1, 1 << 30, &rate, err) < 0)
+            return -1;
+          f->ropts.limit_rate = rate;
+        }
         break;
       default:
         return keel_err (err, 0, "invalid option");

@@ -20,7 +20,10 @@ struct verb
 };
 
 static const struct verb verbs[] = {
-  { "pull", cmd_pull, "pull REF: fetch an image into the store" },
+  { "pull", cmd_pull,
+    "pull [--platform OS/ARCH[/VARIANT]|--all-platforms] [--jobs N] [--quiet] [--tls-verify=false]\n"
+    "       [--creds USER:PASS] [--authfile FILE] [--cert-dir DIR] [--retries N] [--limit-rate BYTES] REF\n"
+    "       fetch an image into the store" },
   { "images", cmd_images, "images [--format table|json]: list the stored images" },
   { "inspect", cmd_inspect, "inspect [--raw|--config] REF: manifest and config of a stored image" },
   { "tag", cmd_tag, "tag SRC DST: another name for a stored image" },

@@ -859,6 +859,8 @@ static int job_start (struct registry *r, CURLM *multi, struct job *j, keel_erro
   curl_easy_setopt (j->h, CURLOPT_HEADERFUNCTION, header_cb);
   curl_easy_setopt (j->h, CURLOPT_HEADERDATA, &j->resp);
   curl_easy_setopt (j->h, CURLOPT_PRIVATE, j);
+  if (r->opts.limit_rate > 0)
+    curl_easy_setopt (j->h, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)r->opts.limit_rate);
   if (curl_multi_add_handle (multi, j->h) != CURLM_OK)
     return keel_err (err, 0, "curl: cannot add a transfer");
   j->state = JOB_RUNNING;

@@ -21,6 +21,7 @@ struct registry_options
   const char *cert_dir; /* --cert-dir: CA (NAME.crt) and client cert (NAME.cert + NAME.key) instead of certs.d */
   int jobs;             /* parallel blob downloads (>= 1) */
   int retries;          /* attempts per request on 429, 5xx and transport errors (>= 1) */
+  long limit_rate;      /* bytes/s per blob transfer, 0 = unlimited (--limit-rate) */
   const log_options *log;
 };
 

@@ -359,7 +359,8 @@ void store_writer_abort (struct store_writer *w, bool keep_partial)
 {
   if (w == NULL)
     return;
-  if (!keep_partial)
+  /* nothing to resume from an empty file */
+  if (!keep_partial || store_writer_offset (w) == 0)
     unlink (w->tmp_path);
   writer_free (w);
 }
