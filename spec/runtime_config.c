@@ -2034,12 +2034,32 @@ static void gen_linux (yajl_gen g, const struct rc_linux *l)
   yajl_gen_map_close (g);
 }
 
+/* yajl_gen's UTF-8 check drops a bad string silently (the json_gen_* helpers
+ * ignore its status), which can shift keys into values; so runtime_config_emit
+ * turns the check off and reads the text back, where yajl's parser rejects
+ * non-UTF-8 strings (say, an --env value from a command line). */
+static int take_checked (yajl_gen g, char **out, size_t *len, keel_error **err)
+{
+  _cleanup_free_ char *text = NULL;
+  _cleanup_json_ yajl_val v = NULL;
+  size_t n = 0;
+
+  TRY (json_gen_take (g, &text, &n, err));
+  if (json_parse ("generated config.json", text, n, &v, err) < 0)
+    return keel_err_prefix (err, "a string is not valid UTF-8");
+  *out = keel_steal_ptr (text);
+  if (len != NULL)
+    *len = n;
+  return 0;
+}
+
 int runtime_config_emit (const struct runtime_config *c, bool pretty, char **out, size_t *len, keel_error **err)
 {
   _cleanup_json_gen_ yajl_gen g = json_gen_new (pretty);
 
   if (g == NULL)
     return keel_err (err, ENOMEM, "config.json");
+  yajl_gen_config (g, yajl_gen_validate_utf8, 0);
   yajl_gen_map_open (g);
   json_gen_kv_str (g, "ociVersion", c->oci_version);
   gen_process (g, c->process);
@@ -2058,5 +2078,5 @@ int runtime_config_emit (const struct runtime_config *c, bool pretty, char **out
   json_gen_kv_map (g, "annotations", c->annotations);
   gen_linux (g, c->linux_);
   yajl_gen_map_close (g);
-  return json_gen_take (g, out, len, err);
+  return take_checked (g, out, len, err);
 }

@@ -362,6 +362,22 @@ static void test_minimal (void)
       "minimal emit: unknown properties dropped, absent values not invented");
 }
 
+/* What cannot be written as JSON is an error, not a broken document. */
+static void test_emit_invalid_utf8 (void)
+{
+  _cleanup_error_ keel_error *err = NULL;
+  _cleanup_runtime_config_ struct runtime_config *c = NULL;
+  char *out = NULL;
+
+  if (runtime_config_default (false, &c, &err) < 0)
+    return;
+  free (c->hostname);
+  c->hostname = strdup ("bad\xff\xfe");
+  tap_ok (runtime_config_emit (c, false, &out, NULL, &err) < 0 && out == NULL, "emit refuses a non-UTF-8 string");
+  tap_like (err != NULL ? err->msg : NULL, "not valid UTF-8", "and says why");
+  free (out);
+}
+
 /* Forms the spec or its peers allow that are easy to reject by mistake. */
 static void test_lenient_forms (void)
 {
@@ -666,6 +682,7 @@ int main (void)
   test_full_and_round_trip ();
   test_minimal ();
   test_lenient_forms ();
+  test_emit_invalid_utf8 ();
   test_process_only ();
   test_load_names_file ();
   test_defaults ();
