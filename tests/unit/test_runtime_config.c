@@ -585,7 +585,10 @@ static void test_peer (const char *prog, bool rootless, const struct runtime_con
   tap_ok (c2 != NULL && mounts_match (c, c2) && namespaces_match (c, c2)
               && c2->process->capabilities->bounding.mask == c->process->capabilities->bounding.mask,
           "%s output round-trips through emit", what);
-  compare_defaults (ours, c, what);
+  /* crun's rootless default keeps the network namespace and adds no mappings:
+   * it only has to parse and round-trip. */
+  if (ours != NULL)
+    compare_defaults (ours, c, what);
 }
 
 static void test_defaults (void)
@@ -616,6 +619,7 @@ static void test_defaults (void)
   test_peer ("runc", false, def);
   test_peer ("runc", true, rl);
   test_peer ("crun", false, def);
+  test_peer ("crun", true, NULL);
 }
 
 /* ---------------------------------------------------------------------- */
