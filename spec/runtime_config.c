@@ -506,6 +506,9 @@ void runtime_config_freep (struct runtime_config **c)
  *
  * Parsers write straight into the (zero-initialised) config being built, so
  * on any error runtime_config_free releases whatever was filled in so far.
+ * config.md "Extensibility": unknown properties MUST be ignored, so only the
+ * known keys are ever looked up; "Valid values": invalid or unsupported values
+ * MUST be errors, which is what every check below reports.
  * ====================================================================== */
 
 #define TRY(expr)                                                                                                      \
@@ -1466,6 +1469,8 @@ static int parse_linux (const json_ctx *c, yajl_val v, const char *path, void *e
   TRY (PARSE_OBJECT (c, v, path, "intelRdt", l->intel_rdt, parse_intel_rdt));
   TRY (json_get_string_map (c, v, path, "sysctl", &l->sysctl));
   TRY (PARSE_OBJECT (c, v, path, "seccomp", l->seccomp, parse_seccomp));
+  /* config-linux.md "Rootfs Mount Propagation": shared, slave, private or
+   * unbindable; the recursive r-forms are accepted too, as runc and crun do. */
   TRY (json_get_string (c, v, path, "rootfsPropagation", &l->rootfs_propagation));
   if (l->rootfs_propagation != NULL && rc_propagation_from_name (l->rootfs_propagation, &flags) < 0)
     return json_error_at (c, path, "rootfsPropagation", "unknown propagation \"%s\"", l->rootfs_propagation);
