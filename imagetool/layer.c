@@ -194,13 +194,18 @@ static char *join_path (const char *dir, const char *base)
 /* Open DIR (relative, cleaned) inside the rootfs: symlinks met on the way are
  * followed as if the rootfs were "/", ".." cannot climb out, and magic links
  * (/proc/self/...) are refused. */
-static int open_in_root (int rootfd, const char *dir, int flags)
+int layer_open_in_root (int rootfd, const char *path, int flags)
 {
   struct open_how how = {
-    .flags = (uint64_t)(flags | O_DIRECTORY | O_CLOEXEC),
+    .flags = (uint64_t)(flags | O_CLOEXEC),
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
   };
-  return (int)syscall (SYS_openat2, rootfd, *dir ? dir : ".", &how, sizeof (how));
+  return (int)syscall (SYS_openat2, rootfd, *path ? path : ".", &how, sizeof (how));
+}
+
+static int open_in_root (int rootfd, const char *dir, int flags)
+{
+  return layer_open_in_root (rootfd, dir, flags | O_DIRECTORY);
 }
 
 static int mark_created (struct applier *a, const char *path)
@@ -340,6 +345,11 @@ static int remove_all (int parentfd, const char *name, keel_error **err)
   if (unlinkat (parentfd, name, AT_REMOVEDIR) < 0)
     return keel_err_errno (err, "remove `%s`", name);
   return 0;
+}
+
+int layer_remove_tree (int dirfd, const char *name, keel_error **err)
+{
+  return remove_all (dirfd, name, err);
 }
 
 /* Remove what lower layers left at REL (NAME in PARENTFD), sparing every path

@@ -62,4 +62,11 @@ int layer_id_map_parse (const char *s, struct layer_id_map **map, size_t *len, k
 /* Map ID through MAP (identity when LEN is 0); -1 when no range holds it. */
 int layer_id_map_apply (const struct layer_id_map *map, size_t len, uint32_t id, uint32_t *out);
 
+/* Open PATH (relative or absolute) inside the rootfs ROOTFD: symlinks are followed as
+ * if ROOTFD were "/", ".." cannot climb out, magic links are refused
+ * (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS). Returns the fd, or -1 with errno. */
+int layer_open_in_root (int rootfd, const char *path, int flags);
+/* Remove NAME in DIRFD and everything below it, never following symlinks. Absent is fine. */
+int layer_remove_tree (int dirfd, const char *name, keel_error **err);
+
 #endif
