@@ -685,6 +685,8 @@ static int ping (struct registry *r, keel_error **err)
   keel_error_free (e);
   if (resp.status == 401)
     rc = reauth_from (r, &resp, err);
+  else if (retryable_status (resp.status))
+    rc = keel_err (err, 0, "%s: GET %s: HTTP %ld after %d attempts", r->domain, url, resp.status, r->opts.retries);
   else if (resp.status != 200)
     rc = keel_err (err, 0, "%s: GET %s: HTTP %ld (not a registry?)", r->domain, url, resp.status);
   response_clear (&resp);

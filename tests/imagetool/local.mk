@@ -1,4 +1,4 @@
 # bats suites for imagetool (a docker-registry on 127.0.0.1).
-PULL_SUITES = tests/imagetool/pull.bats
+PULL_SUITES = tests/imagetool/pull.bats tests/imagetool/pull_auth.bats
 TESTS += $(PULL_SUITES)
-EXTRA_DIST += $(PULL_SUITES) tests/imagetool/seed.bash
+EXTRA_DIST += $(PULL_SUITES) tests/imagetool/seed.bash tests/imagetool/flaky_proxy.py

@@ -17,9 +17,12 @@ registry_make_certs() {
   printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/ext.cnf"
   openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
     -days 2 -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
+  # a certs.d-style directory holding only the CA, for --cert-dir
+  mkdir -p "$dir/certs"
+  cp "$dir/ca.crt" "$dir/certs/ca.crt"
 }
 
-# registry_start [--tls] [--htpasswd USER:PASS]
+# registry_start [--tls] [--htpasswd USER:PASS]; with --tls, REGISTRY_DIR/certs/ca.crt is the CA.
 registry_start() {
   local tls=0 htpasswd="" port i
   while [ $# -gt 0 ]; do
@@ -48,7 +51,10 @@ registry_start() {
       printf 'auth:\n  htpasswd:\n    realm: keel-test\n    path: %s/htpasswd\n' "$REGISTRY_DIR"
     fi
   } >"$REGISTRY_DIR/config.yml"
-  docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/log" 2>&1 &
+  # docker-registry reads REGISTRY_* variables as configuration overrides (REGISTRY_AUTH_FILE would
+  # turn on "auth: file"): start it without any of them
+  env $(compgen -e | grep '^REGISTRY_' | sed 's/^/-u /') \
+    docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/log" 2>&1 &
   REGISTRY_PID=$!
   for i in $(seq 100); do
     if curl -sk -o /dev/null "$REGISTRY_SCHEME://$REGISTRY/v2/"; then
