@@ -1,0 +1,624 @@
+/* linux.seccomp: compile a config's filter with libseccomp in the parent, load it in the child, hand NOTIFY fds to
+ * agents. */
+#define _GNU_SOURCE
+#include "seccomp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "json.h"
+#include "runtime_state.h"
+
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/* seccomp(2) arguments are 6 registers wide. */
+#define SECCOMP_MAX_ARGS 6
+
+struct seccomp_program
+{
+  struct sock_filter *insns;
+  unsigned short len;
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(SECCOMP_SET_MODE_FILTER) */
+  bool notify;
+};
+
+/* ---- name tables ---- */
+
+struct action_info
+{
+  const char *name;
+  uint32_t action;     /* libseccomp action, without errno data */
+  uint32_t kernel_ret; /* for SECCOMP_GET_ACTION_AVAIL */
+  bool takes_errno;    /* config-linux.md "Seccomp" errnoRet: ERRNO and TRACE carry one */
+};
+
+static const struct action_info actions[] = {
+  { "SCMP_ACT_KILL", SCMP_ACT_KILL, SECCOMP_RET_KILL_THREAD, false },
+  { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, SECCOMP_RET_KILL_PROCESS, false },
+  { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, false },
+  { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, SECCOMP_RET_TRAP, false },
+  { "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO (0), SECCOMP_RET_ERRNO, true },
+  { "SCMP_ACT_TRACE", SCMP_ACT_TRACE (0), SECCOMP_RET_TRACE, true },
+  { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, SECCOMP_RET_ALLOW, false },
+  { "SCMP_ACT_LOG", SCMP_ACT_LOG, SECCOMP_RET_LOG, false },
+  { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, SECCOMP_RET_USER_NOTIF, false },
+};
+
+struct op_info
+{
+  const char *name;
+  enum scmp_compare op;
+};
+
+static const struct op_info ops[] = {
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+struct flag_info
+{
+  const char *name;
+  unsigned int flag;
+};
+
+static const struct flag_info flags[] = {
+  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
+};
+
+/* The data model's list of arch names (spec/runtime_config.c) is the superset;
+ * which of them this libseccomp knows is decided at run time. */
+static const char *const arch_names[]
+    = { "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+        "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+        "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+        "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+        "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
+        "SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB" };
+
+#define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
+
+static const struct action_info *find_action (const char *name)
+{
+  for (size_t i = 0; i < N_ELEMENTS (actions); i++)
+    if (strcmp (actions[i].name, name) == 0)
+      return &actions[i];
+  return NULL;
+}
+
+static const struct op_info *find_op (const char *name)
+{
+  for (size_t i = 0; i < N_ELEMENTS (ops); i++)
+    if (strcmp (ops[i].name, name) == 0)
+      return &ops[i];
+  return NULL;
+}
+
+static const struct flag_info *find_flag (const char *name)
+{
+  for (size_t i = 0; i < N_ELEMENTS (flags); i++)
+    if (strcmp (flags[i].name, name) == 0)
+      return &flags[i];
+  return NULL;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's token for "x86_64", 0 when unknown. */
+static uint32_t arch_token (const char *name)
+{
+  static const char prefix[] = "SCMP_ARCH_";
+  if (strncmp (name, prefix, sizeof prefix - 1) != 0)
+    return 0;
+  _cleanup_free_ char *lower = strdup (name + sizeof prefix - 1);
+  if (lower == NULL)
+    return 0;
+  for (char *p = lower; *p != '\0'; p++)
+    *p = tolower ((unsigned char)*p);
+  return seccomp_arch_resolve_name (lower);
+}
+
+/* ---- kernel probes ---- */
+
+static bool kernel_has_action (uint32_t kernel_ret)
+{
+  return syscall (SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &kernel_ret) == 0;
+}
+
+/* An unknown flag is refused with EINVAL before the (NULL) program is read,
+ * so EFAULT means the kernel knows the flag. Nothing gets loaded.
+ * WAIT_KILLABLE_RECV is only valid together with NEW_LISTENER. */
+static bool kernel_has_flag (unsigned int flag)
+{
+  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno != EINVAL;
+}
+
+/* ---- compile ---- */
+
+static int resolve_action (const char *name, bool has_errno, uint32_t errno_ret, const char *what, uint32_t *out,
+                           keel_error **err)
+{
+  const struct action_info *a = find_action (name);
+  if (a == NULL)
+    return keel_err (err, 0, "%s: unknown action %s", what, name);
+  /* config-linux.md "Seccomp": "When the action doesn't support an errno, the
+   * runtime MUST print and error and fail." */
+  if (has_errno && !a->takes_errno)
+    return keel_err (err, 0, "%s: %s does not take an errno return value", what, name);
+  if (!kernel_has_action (a->kernel_ret))
+    return keel_err (err, 0, "%s: %s is not supported by this kernel", what, name);
+  if (!a->takes_errno)
+    *out = a->action;
+  else if (a->action == SCMP_ACT_TRACE (0))
+    *out = SCMP_ACT_TRACE (has_errno ? errno_ret : EPERM);
+  else
+    *out = SCMP_ACT_ERRNO (has_errno ? errno_ret : EPERM);
+  if (has_errno && errno_ret > 0xffff)
+    return keel_err (err, 0, "%s: errno value %u out of range", what, errno_ret);
+  return 0;
+}
+
+static int add_arches (scmp_filter_ctx ctx, char *const *names, keel_error **err)
+{
+  for (char *const *n = names; n != NULL && *n != NULL; n++)
+    {
+      uint32_t token = arch_token (*n);
+      if (token == 0)
+        return keel_err (err, 0, "architectures: %s is not supported by libseccomp %u.%u.%u", *n,
+                         seccomp_version ()->major, seccomp_version ()->minor, seccomp_version ()->micro);
+      /* The native arch is already in a new filter and stays there. */
+      int r = seccomp_arch_add (ctx, token);
+      if (r < 0 && r != -EEXIST)
+        return keel_err (err, -r, "architectures: adding %s", *n);
+    }
+  return 0;
+}
+
+static int resolve_flags (char *const *names, unsigned int *out, keel_error **err)
+{
+  for (char *const *n = names; n != NULL && *n != NULL; n++)
+    {
+      const struct flag_info *f = find_flag (*n);
+      if (f == NULL)
+        return keel_err (err, 0, "flags: unknown flag %s", *n);
+      if (!kernel_has_flag (f->flag))
+        return keel_err (err, 0, "flags: %s is not supported by this kernel", *n);
+      *out |= f->flag;
+    }
+  return 0;
+}
+
+static int build_condition (const struct rc_seccomp_arg *a, const char *what, struct scmp_arg_cmp *out,
+                            keel_error **err)
+{
+  const struct op_info *op = find_op (a->op);
+  if (op == NULL)
+    return keel_err (err, 0, "%s: unknown operator %s", what, a->op);
+  if (a->index >= SECCOMP_MAX_ARGS)
+    return keel_err (err, 0, "%s: argument index %u out of range (0-%d)", what, a->index, SECCOMP_MAX_ARGS - 1);
+  /* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the expected
+   * result, libseccomp's datum_a and datum_b. */
+  *out = (struct scmp_arg_cmp){ .arg = a->index, .op = op->op, .datum_a = a->value, .datum_b = a->value_two };
+  return 0;
+}
+
+/* libseccomp refuses two conditions on one argument in a rule; like runc,
+ * such a rule becomes one rule per condition (matching any of them). */
+static bool has_repeated_index (const struct rc_seccomp_arg *args, size_t n)
+{
+  bool seen[SECCOMP_MAX_ARGS] = { false };
+  for (size_t i = 0; i < n; i++)
+    {
+      if (args[i].index >= SECCOMP_MAX_ARGS)
+        continue;
+      if (seen[args[i].index])
+        return true;
+      seen[args[i].index] = true;
+    }
+  return false;
+}
+
+static int add_rule (scmp_filter_ctx ctx, uint32_t action, int nr, const char *name, const struct scmp_arg_cmp *conds,
+                     unsigned int n, const char *what, keel_error **err)
+{
+  int r = seccomp_rule_add_array (ctx, action, nr, n, conds);
+  if (r < 0)
+    return keel_err (err, -r, "%s: adding rule for %s", what, name);
+  return 0;
+}
+
+static int add_syscall_name (scmp_filter_ctx ctx, const struct rc_seccomp_syscall *sc, uint32_t action,
+                             const struct scmp_arg_cmp *conds, const char *name, const char *what, keel_error **err)
+{
+  int nr = seccomp_syscall_resolve_name (name);
+  /* Unknown to libseccomp on every arch: skipped as runc does, so one
+   * profile serves kernels and arches that lack some syscalls. */
+  if (nr == __NR_SCMP_ERROR)
+    return 0;
+  if (sc->args_len == 0 || !has_repeated_index (sc->args, sc->args_len))
+    return add_rule (ctx, action, nr, name, conds, sc->args_len, what, err);
+  for (size_t i = 0; i < sc->args_len; i++)
+    if (add_rule (ctx, action, nr, name, &conds[i], 1, what, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int add_syscall_rule (scmp_filter_ctx ctx, const struct rc_seccomp_syscall *sc, size_t idx,
+                             uint32_t default_action, bool *notify, keel_error **err)
+{
+  char what[64];
+  uint32_t action;
+  snprintf (what, sizeof what, "syscalls[%zu]", idx);
+  if (resolve_action (sc->action, sc->has_errno_ret, sc->errno_ret, what, &action, err) < 0)
+    return -1;
+  if (action == SCMP_ACT_NOTIFY)
+    for (char *const *n = sc->names; n != NULL && *n != NULL; n++)
+      /* The container hands its notify fd back to the runtime with these
+       * after the filter is loaded: notifying them would wait forever for an
+       * agent that has not got the fd yet (runc refuses write likewise). */
+      if (strcmp (*n, "write") == 0 || strcmp (*n, "sendmsg") == 0)
+        return keel_err (err, 0, "%s: SCMP_ACT_NOTIFY cannot be used for %s", what, *n);
+  /* libseccomp refuses rules with the default action; they change nothing. */
+  if (action == default_action)
+    return 0;
+  *notify |= action == SCMP_ACT_NOTIFY;
+
+  _cleanup_free_ struct scmp_arg_cmp *conds = calloc (sc->args_len + 1, sizeof *conds);
+  if (conds == NULL)
+    return keel_err (err, ENOMEM, "%s", what);
+  for (size_t i = 0; i < sc->args_len; i++)
+    {
+      char argwhat[96];
+      snprintf (argwhat, sizeof argwhat, "%s.args[%zu]", what, i);
+      if (build_condition (&sc->args[i], argwhat, &conds[i], err) < 0)
+        return -1;
+    }
+  for (char *const *n = sc->names; n != NULL && *n != NULL; n++)
+    if (add_syscall_name (ctx, sc, action, conds, *n, what, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* libseccomp 2.5 exports only to an fd: use a memfd and read it back. */
+static int export_bpf (scmp_filter_ctx ctx, struct seccomp_program *p, keel_error **err)
+{
+  _cleanup_close_ int fd = memfd_create ("keel-seccomp", MFD_CLOEXEC);
+  struct stat st;
+  if (fd < 0)
+    return keel_err_errno (err, "memfd_create");
+  int r = seccomp_export_bpf (ctx, fd);
+  if (r < 0)
+    return keel_err (err, -r, "exporting the BPF program");
+  if (fstat (fd, &st) < 0)
+    return keel_err_errno (err, "fstat memfd");
+  size_t n = st.st_size / sizeof (struct sock_filter);
+  if (n == 0 || n > BPF_MAXINSNS || (size_t)st.st_size % sizeof (struct sock_filter) != 0)
+    return keel_err (err, 0, "the filter has %zu BPF instructions, the kernel takes 1-%d", n, BPF_MAXINSNS);
+  p->insns = malloc (st.st_size);
+  if (p->insns == NULL)
+    return keel_err (err, ENOMEM, "BPF program");
+  if (pread (fd, p->insns, st.st_size, 0) != st.st_size)
+    return keel_err_errno (err, "reading the BPF program back");
+  p->len = n;
+  return 0;
+}
+
+static int check_listener (const struct rc_seccomp *s, bool notify, keel_error **err)
+{
+  /* config-linux.md "Seccomp": listenerMetadata "MUST NOT be set if
+   * listenerPath is not set". */
+  if (s->listener_metadata != NULL && s->listener_path == NULL)
+    return keel_err (err, 0, "listenerMetadata is set without listenerPath");
+  /* Without an agent, every notified syscall would block forever. */
+  if (notify && s->listener_path == NULL)
+    return keel_err (err, 0, "SCMP_ACT_NOTIFY is used but listenerPath is not set");
+  return 0;
+}
+
+static void ctx_releasep (scmp_filter_ctx *ctx)
+{
+  if (*ctx != NULL)
+    seccomp_release (*ctx);
+}
+
+static int compile_into (const struct rc_seccomp *s, struct seccomp_program *p, keel_error **err)
+{
+  uint32_t default_action;
+  __attribute__ ((cleanup (ctx_releasep))) scmp_filter_ctx ctx = NULL;
+
+  if (resolve_action (s->default_action, s->has_default_errno_ret, s->default_errno_ret, "defaultAction",
+                      &default_action, err)
+      < 0)
+    return -1;
+  /* The runtime itself would be the first to wait on its own agent. */
+  if (default_action == SCMP_ACT_NOTIFY)
+    return keel_err (err, 0, "defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+  ctx = seccomp_init (default_action);
+  if (ctx == NULL)
+    return keel_err (err, 0, "seccomp_init failed");
+  if (add_arches (ctx, s->architectures, err) < 0 || resolve_flags (s->flags, &p->flags, err) < 0)
+    return -1;
+  for (size_t i = 0; i < s->syscalls_len; i++)
+    if (add_syscall_rule (ctx, &s->syscalls[i], i, default_action, &p->notify, err) < 0)
+      return -1;
+  if (check_listener (s, p->notify, err) < 0)
+    return -1;
+  if (p->notify)
+    /* The kernel refuses TSYNC with NEW_LISTENER unless TSYNC failures are
+     * reported as ESRCH (the listener fd takes the return value). */
+    p->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER
+                | (p->flags & SECCOMP_FILTER_FLAG_TSYNC ? SECCOMP_FILTER_FLAG_TSYNC_ESRCH : 0);
+  else
+    /* Only changes how a notification waits: nothing to wait for here, and
+     * the kernel rejects it without NEW_LISTENER. */
+    p->flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  return export_bpf (ctx, p, err);
+}
+
+int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, keel_error **err)
+{
+  struct seccomp_program *p = calloc (1, sizeof *p);
+  if (p == NULL)
+    return keel_err (err, ENOMEM, "seccomp");
+  if (compile_into (s, p, err) < 0)
+    {
+      seccomp_program_free (p);
+      return keel_err_prefix (err, "seccomp");
+    }
+  *out = p;
+  return 0;
+}
+
+bool seccomp_program_uses_notify (const struct seccomp_program *p)
+{
+  return p->notify;
+}
+
+unsigned int seccomp_program_size (const struct seccomp_program *p)
+{
+  return p->len;
+}
+
+const void *seccomp_program_bpf (const struct seccomp_program *p, size_t *bytes)
+{
+  *bytes = p->len * sizeof (struct sock_filter);
+  return p->insns;
+}
+
+unsigned int seccomp_program_flags (const struct seccomp_program *p)
+{
+  return p->flags;
+}
+
+void seccomp_program_free (struct seccomp_program *p)
+{
+  if (p == NULL)
+    return;
+  free (p->insns);
+  free (p);
+}
+
+void seccomp_program_freep (struct seccomp_program **p)
+{
+  seccomp_program_free (*p);
+  *p = NULL;
+}
+
+/* ---- load ---- */
+
+int seccomp_program_load (const struct seccomp_program *p, int *notify_fd_out, keel_error **err)
+{
+  struct sock_fprog prog = { .len = p->len, .filter = p->insns };
+  if (notify_fd_out != NULL)
+    *notify_fd_out = -1;
+  if (p->notify && notify_fd_out == NULL)
+    return keel_err (err, EINVAL, "seccomp: the filter uses SCMP_ACT_NOTIFY but nobody takes the listener fd");
+  long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog);
+  if (r < 0)
+    return keel_err_errno (err, "seccomp: loading the filter");
+  /* With TSYNC (and no listener) a positive value is the thread that could
+   * not be synchronised. */
+  if (!p->notify && r > 0)
+    return keel_err (err, 0, "seccomp: thread %ld could not be synchronised (TSYNC)", r);
+  if (p->notify)
+    *notify_fd_out = (int)r;
+  return 0;
+}
+
+/* ---- listener ---- */
+
+static void gen_tree (yajl_gen g, yajl_val v)
+{
+  if (YAJL_IS_OBJECT (v))
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          json_gen_key (g, v->u.object.keys[i]);
+          gen_tree (g, v->u.object.values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < v->u.array.len; i++)
+        gen_tree (g, v->u.array.values[i]);
+      yajl_gen_array_close (g);
+    }
+  else if (YAJL_IS_STRING (v))
+    json_gen_str (g, v->u.string);
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, YAJL_IS_TRUE (v));
+  else
+    yajl_gen_null (g);
+}
+
+/* config-linux.md "The Container Process State". */
+static int process_state_json (const char *state_json, const char *metadata, char **out, size_t *len, keel_error **err)
+{
+  __attribute__ ((cleanup (json_tree_freep))) yajl_val state = NULL;
+  __attribute__ ((cleanup (json_gen_freep))) yajl_gen g = json_gen_new (false);
+  if (json_parse ("state", state_json, strlen (state_json), &state, err) < 0)
+    return -1;
+  yajl_val pid = json_member (state, "pid");
+  if (pid == NULL || !YAJL_IS_INTEGER (pid))
+    return keel_err (err, 0, "state: no integer \"pid\"");
+  yajl_gen_map_open (g);
+  json_gen_kv_str (g, "ociVersion", KEEL_OCI_VERSION);
+  json_gen_key (g, "fds");
+  yajl_gen_array_open (g);
+  json_gen_str (g, "seccompFd");
+  yajl_gen_array_close (g);
+  json_gen_kv_int (g, "pid", YAJL_GET_INTEGER (pid));
+  json_gen_kv_str (g, "metadata", metadata);
+  json_gen_key (g, "state");
+  gen_tree (g, state);
+  yajl_gen_map_close (g);
+  return json_gen_take (g, out, len, err);
+}
+
+static int connect_unix (const char *path, keel_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    return keel_err (err, ENAMETOOLONG, "%s", path);
+  strcpy (addr.sun_path, path);
+  _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return keel_err_errno (err, "socket");
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+    return keel_err_errno (err, "connect %s", path);
+  return keel_steal_fd (fd);
+}
+
+/* The fds go with the first sendmsg only (config-linux.md "The Container
+ * Process State"); the rest of a long document follows with send(). */
+static int send_with_fd (int sock, const char *buf, size_t len, int fd, keel_error **err)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control = { 0 };
+  struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof fd);
+
+  ssize_t n;
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return keel_err_errno (err, "sendmsg");
+  for (size_t off = n; off < len; off += n)
+    {
+      n = send (sock, buf + off, len - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        n = 0;
+      else if (n < 0)
+        return keel_err_errno (err, "send");
+    }
+  return 0;
+}
+
+int seccomp_send_listener (const char *listener_path, int notify_fd, const char *state_json, const char *metadata,
+                           keel_error **err)
+{
+  _cleanup_free_ char *doc = NULL;
+  size_t len;
+  /* config-linux.md "Seccomp" listenerPath: "If sending to this socket
+   * fails, the runtime MUST generate an error"; one state per connection,
+   * closed afterwards. */
+  if (process_state_json (state_json, metadata, &doc, &len, err) < 0)
+    return keel_err_prefix (err, "seccomp listener %s", listener_path);
+  _cleanup_close_ int sock = connect_unix (listener_path, err);
+  if (sock < 0 || send_with_fd (sock, doc, len, notify_fd, err) < 0)
+    return keel_err_prefix (err, "seccomp listener %s", listener_path);
+  return 0;
+}
+
+/* ---- features ---- */
+
+static const char **strv_new (size_t n)
+{
+  return calloc (n + 1, sizeof (const char *));
+}
+
+const char **seccomp_supported_actions (void)
+{
+  const char **v = strv_new (N_ELEMENTS (actions));
+  size_t k = 0;
+  if (v == NULL)
+    return NULL;
+  for (size_t i = 0; i < N_ELEMENTS (actions); i++)
+    if (kernel_has_action (actions[i].kernel_ret))
+      v[k++] = actions[i].name;
+  return v;
+}
+
+const char **seccomp_supported_operators (void)
+{
+  const char **v = strv_new (N_ELEMENTS (ops));
+  if (v == NULL)
+    return NULL;
+  for (size_t i = 0; i < N_ELEMENTS (ops); i++)
+    v[i] = ops[i].name;
+  return v;
+}
+
+const char **seccomp_supported_archs (void)
+{
+  const char **v = strv_new (N_ELEMENTS (arch_names));
+  size_t k = 0;
+  if (v == NULL)
+    return NULL;
+  for (size_t i = 0; i < N_ELEMENTS (arch_names); i++)
+    if (arch_token (arch_names[i]) != 0)
+      v[k++] = arch_names[i];
+  return v;
+}
+
+const char **seccomp_supported_flags (void)
+{
+  const char **v = strv_new (N_ELEMENTS (flags));
+  size_t k = 0;
+  if (v == NULL)
+    return NULL;
+  for (size_t i = 0; i < N_ELEMENTS (flags); i++)
+    if (kernel_has_flag (flags[i].flag))
+      v[k++] = flags[i].name;
+  return v;
+}

@@ -1,0 +1,61 @@
+/* linux.seccomp: compile a config's filter with libseccomp in the parent, load it in the child, hand NOTIFY fds to
+ * agents. */
+#ifndef KEEL_SECCOMP_H
+#define KEEL_SECCOMP_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "runtime_config.h"
+
+/* A compiled filter: the BPF program libseccomp generated, the seccomp(2)
+ * flags to load it with and whether it returns SECCOMP_RET_USER_NOTIF.
+ * Plain memory, so it survives clone() into the child without further work. */
+struct seccomp_program;
+
+/* Compile S (in the parent, before clone). Checks what the data model cannot:
+ * arches this libseccomp knows, flags and actions this kernel supports,
+ * errnoRet only on actions that take one, NOTIFY needing listenerPath.
+ * Syscall names unknown to every configured arch are skipped, as runc does. */
+int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, keel_error **err);
+
+/* Whether the container's notify fd must go to listenerPath. */
+bool seccomp_program_uses_notify (const struct seccomp_program *p);
+
+/* Number of BPF instructions (for logs and benchmarks). */
+unsigned int seccomp_program_size (const struct seccomp_program *p);
+
+/* The BPF instructions (struct sock_filter[]) and their size in bytes. */
+const void *seccomp_program_bpf (const struct seccomp_program *p, size_t *bytes);
+
+/* SECCOMP_FILTER_FLAG_* the program is loaded with. */
+unsigned int seccomp_program_flags (const struct seccomp_program *p);
+
+/* Load P into the calling process: one seccomp(SECCOMP_SET_MODE_FILTER) call.
+ * The caller must already have set PR_SET_NO_NEW_PRIVS or hold CAP_SYS_ADMIN.
+ * When P uses NOTIFY, *NOTIFY_FD_OUT receives the listener fd (O_CLOEXEC);
+ * otherwise it is set to -1. NOTIFY_FD_OUT may be NULL only without NOTIFY. */
+int seccomp_program_load (const struct seccomp_program *p, int *notify_fd_out, keel_error **err);
+
+/* runtime-spec config-linux.md "Seccomp" listenerPath: connect to
+ * LISTENER_PATH (AF_UNIX, SOCK_STREAM), send the container process state
+ * {ociVersion, fds:["seccompFd"], pid, metadata, state} with NOTIFY_FD in
+ * SCM_RIGHTS on the first sendmsg, then close. STATE_JSON is the container's
+ * state (runtime.md "State", status "creating"); its "pid" is copied into the
+ * top-level "pid". METADATA is listenerMetadata, may be NULL. */
+int seccomp_send_listener (const char *listener_path, int notify_fd, const char *state_json, const char *metadata,
+                           keel_error **err);
+
+void seccomp_program_free (struct seccomp_program *p);
+void seccomp_program_freep (struct seccomp_program **p);
+#define _cleanup_seccomp_program_ __attribute__ ((cleanup (seccomp_program_freep)))
+
+/* For `features` (features.md "linux.seccomp"): the names this build and this
+ * kernel support, as spelled in config.json. Each returns a malloc'd
+ * NULL-terminated array of static strings: free() the array only. */
+const char **seccomp_supported_actions (void);   /* kernel-checked (SECCOMP_GET_ACTION_AVAIL) */
+const char **seccomp_supported_operators (void); /* all of libseccomp's */
+const char **seccomp_supported_archs (void);     /* those this libseccomp resolves */
+const char **seccomp_supported_flags (void);     /* kernel-probed */
+
+#endif

@@ -1,0 +1,283 @@
+/* Unit tests for runtime/seccomp.c: compile errors, skipped names, ignored and split rules, features lists (nothing is
+ * loaded). */
+#include "config.h"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "runtime_config.h"
+#include "runtime/seccomp.h"
+#include "tap.h"
+
+/* A config.json whose linux.seccomp is SECCOMP (a JSON object). */
+static struct runtime_config *parse_seccomp (const char *seccomp)
+{
+  _cleanup_error_ keel_error *err = NULL;
+  _cleanup_free_ char *doc = NULL;
+  struct runtime_config *c = NULL;
+  if (asprintf (&doc,
+                "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+                "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"linux\":{\"seccomp\":%s}}",
+                seccomp)
+      < 0)
+    return NULL;
+  if (runtime_config_parse ("config.json", doc, strlen (doc), &c, &err) < 0)
+    printf ("# parse: %s\n", err->msg);
+  return c;
+}
+
+/* Compile; returns the program or NULL with the error message in *msg. */
+static struct seccomp_program *compile (const struct rc_seccomp *s, char **msg)
+{
+  _cleanup_error_ keel_error *err = NULL;
+  struct seccomp_program *p = NULL;
+  *msg = NULL;
+  if (seccomp_compile (s, &p, &err) < 0)
+    *msg = strdup (err->msg);
+  return p;
+}
+
+static struct seccomp_program *compile_json (const char *seccomp, char **msg)
+{
+  _cleanup_runtime_config_ struct runtime_config *c = parse_seccomp (seccomp);
+  *msg = NULL;
+  if (c == NULL)
+    return NULL;
+  return compile (c->linux_->seccomp, msg);
+}
+
+/* An error is expected: check it names WANT. */
+static void expect_error (const char *seccomp, const char *want, const char *what)
+{
+  _cleanup_free_ char *msg = NULL;
+  _cleanup_seccomp_program_ struct seccomp_program *p = compile_json (seccomp, &msg);
+  tap_ok (p == NULL, "%s: refused", what);
+  tap_like (msg, want, "%s: message", what);
+}
+
+static bool same_bpf (const char *a, const char *b)
+{
+  _cleanup_free_ char *ma = NULL, *mb = NULL;
+  _cleanup_seccomp_program_ struct seccomp_program *pa = compile_json (a, &ma);
+  _cleanup_seccomp_program_ struct seccomp_program *pb = compile_json (b, &mb);
+  size_t la, lb;
+  if (pa == NULL || pb == NULL)
+    {
+      printf ("# %s / %s\n", ma ? ma : "ok", mb ? mb : "ok");
+      return false;
+    }
+  const void *ba = seccomp_program_bpf (pa, &la), *bb = seccomp_program_bpf (pb, &lb);
+  return la == lb && memcmp (ba, bb, la) == 0;
+}
+
+static void test_basic (void)
+{
+  _cleanup_free_ char *msg = NULL;
+  _cleanup_seccomp_program_ struct seccomp_program *p = compile_json (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\","
+      "\"SCMP_ARCH_AARCH64\"],\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+      "\"syscalls\":[{\"names\":[\"mkdir\",\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":42}]}",
+      &msg);
+  if (!tap_ok (p != NULL, "a profile with foreign arches, a flag and a rule compiles"))
+    printf ("# %s\n", msg);
+  tap_ok (p != NULL && seccomp_program_size (p) > 4, "it has BPF instructions");
+  tap_ok (p != NULL && !seccomp_program_uses_notify (p), "no NOTIFY");
+  tap_ok (p != NULL && seccomp_program_flags (p) == SECCOMP_FILTER_FLAG_LOG, "flags carried to seccomp(2)");
+}
+
+static void test_errors (void)
+{
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+                "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":70000}]}",
+                "errno value 70000 out of range", "errnoRet beyond 16 bits");
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+                "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+                "syscalls[0].args[0]: argument index 6 out of range", "argument index 6");
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+                "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+                "SCMP_ACT_NOTIFY is used but listenerPath is not set", "NOTIFY without listenerPath");
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/x\"}",
+                "SCMP_ACT_NOTIFY cannot be the default action", "NOTIFY as default");
+  expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":[{\"names\":[\"mkdir\","
+                "\"write\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+                "syscalls[0]: SCMP_ACT_NOTIFY cannot be used for write", "NOTIFY on write");
+}
+
+/* The parser already refuses unknown names; seccomp_compile must too, since
+ * the runtime may build an rc_seccomp itself. */
+static void test_unknown_names (void)
+{
+  _cleanup_runtime_config_ struct runtime_config *c
+      = parse_seccomp ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\"],"
+                       "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
+                       "\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+  struct rc_seccomp *s = c->linux_->seccomp;
+  _cleanup_free_ char *msg = NULL;
+  char *saved;
+
+  saved = s->flags[0];
+  s->flags[0] = (char *)"SECCOMP_FILTER_FLAG_BOGUS";
+  tap_ok (compile (s, &msg) == NULL, "unknown flag refused");
+  tap_like (msg, "flags: unknown flag SECCOMP_FILTER_FLAG_BOGUS", "the message names the flag");
+  s->flags[0] = saved;
+  free (msg);
+
+  saved = s->syscalls[0].action;
+  s->syscalls[0].action = (char *)"SCMP_ACT_BOGUS";
+  tap_ok (compile (s, &msg) == NULL, "unknown action refused");
+  tap_like (msg, "seccomp: syscalls[0]: unknown action SCMP_ACT_BOGUS", "the message names the rule and action");
+  s->syscalls[0].action = saved;
+  free (msg);
+
+  saved = s->syscalls[0].args[0].op;
+  s->syscalls[0].args[0].op = (char *)"SCMP_CMP_BOGUS";
+  tap_ok (compile (s, &msg) == NULL, "unknown operator refused");
+  tap_like (msg, "syscalls[0].args[0]: unknown operator SCMP_CMP_BOGUS", "the message names the argument");
+  s->syscalls[0].args[0].op = saved;
+  free (msg);
+
+  /* config-linux.md "Seccomp": errnoRet on an action without one MUST fail. */
+  s->has_default_errno_ret = true;
+  tap_ok (compile (s, &msg) == NULL, "defaultErrnoRet with ALLOW refused");
+  tap_like (msg, "defaultAction: SCMP_ACT_ALLOW does not take an errno", "the message says why");
+  s->has_default_errno_ret = false;
+  free (msg);
+
+  saved = s->syscalls[0].action;
+  s->syscalls[0].action = (char *)"SCMP_ACT_KILL_PROCESS";
+  s->syscalls[0].has_errno_ret = true;
+  tap_ok (compile (s, &msg) == NULL, "errnoRet on KILL_PROCESS refused");
+  tap_like (msg, "syscalls[0]: SCMP_ACT_KILL_PROCESS does not take an errno", "the message names the rule");
+  s->syscalls[0].action = saved;
+  s->syscalls[0].has_errno_ret = false;
+  free (msg);
+
+  s->listener_metadata = strdup ("m");
+  tap_ok (compile (s, &msg) == NULL, "listenerMetadata without listenerPath refused");
+  tap_like (msg, "listenerMetadata is set without listenerPath", "the message says so");
+  free (msg);
+
+  /* Valid per runtime-spec, but only libseccomp >= 2.6 knows it. */
+  char *arches[] = { (char *)"SCMP_ARCH_LOONGARCH64", NULL };
+  s->architectures = arches;
+  struct seccomp_program *p = compile (s, &msg);
+  s->architectures = NULL;
+  const struct scmp_version *v = seccomp_version ();
+  if (v->major == 2 && v->minor < 6)
+    {
+      tap_ok (p == NULL, "an arch this libseccomp lacks is refused");
+      tap_like (msg, "architectures: SCMP_ARCH_LOONGARCH64 is not supported by libseccomp 2.", "message names it");
+    }
+  else
+    tap_skip ("libseccomp >= 2.6 knows loongarch64");
+  seccomp_program_free (p);
+  free (msg);
+  msg = NULL;
+}
+
+static void test_rules (void)
+{
+  tap_ok (same_bpf ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"no_such_syscall\"],"
+                    "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+                    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+                    "\"action\":\"SCMP_ACT_ERRNO\"}]}"),
+          "unknown syscall names are skipped");
+  tap_ok (same_bpf ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"no_such_syscall\"],"
+                    "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+                    "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}"),
+          "a rule with only unknown names adds nothing");
+  tap_ok (same_bpf ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":["
+                    "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
+                    "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+                    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":["
+                    "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"),
+          "a rule with the default action (and errno) is ignored");
+  tap_ok (!same_bpf ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":["
+                     "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+                     "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38}"),
+          "ERRNO with another errno than the default is kept");
+  tap_ok (!same_bpf ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"no_such_syscall\",\"mkdir\"],"
+                     "\"action\":\"SCMP_ACT_TRACE\"}]}",
+                     "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}"),
+          "names after an unknown one still get rules");
+
+  const char *split = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"umask\"],"
+                      "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":18,\"op\":\"SCMP_CMP_EQ\"},"
+                      "{\"index\":0,\"value\":63,\"op\":\"SCMP_CMP_EQ\"}]}]}";
+  _cleanup_free_ char *msg = NULL;
+  _cleanup_seccomp_program_ struct seccomp_program *p = compile_json (split, &msg);
+  if (!tap_ok (p != NULL, "two conditions on one argument compile (split into two rules)"))
+    printf ("# %s\n", msg);
+  tap_ok (same_bpf (split,
+                    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"umask\"],"
+                    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":18,\"op\":\"SCMP_CMP_EQ\"}]},"
+                    "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\","
+                    "\"args\":[{\"index\":0,\"value\":63,\"op\":\"SCMP_CMP_EQ\"}]}]}"),
+          "the split equals two rules written separately");
+  tap_ok (!same_bpf ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"umask\"],"
+                     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":7,\"valueTwo\":2,"
+                     "\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}",
+                     "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"umask\"],"
+                     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":7,\"valueTwo\":3,"
+                     "\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}"),
+          "MASKED_EQ uses valueTwo");
+}
+
+static void test_notify (void)
+{
+  _cleanup_free_ char *msg = NULL;
+  _cleanup_seccomp_program_ struct seccomp_program *p
+      = compile_json ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/agent.sock\",\"flags\":["
+                      "\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
+                      "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+                      &msg);
+  if (!tap_ok (p != NULL && seccomp_program_uses_notify (p), "NOTIFY with listenerPath compiles and says so"))
+    printf ("# %s\n", msg ? msg : "");
+  unsigned int want = SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_NEW_LISTENER | (1U << 4) | (1U << 5);
+  tap_ok (p != NULL && seccomp_program_flags (p) == want, "NEW_LISTENER added, TSYNC paired with TSYNC_ESRCH");
+
+  _cleanup_seccomp_program_ struct seccomp_program *q = compile_json (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"]}", &msg);
+  tap_ok (q != NULL && seccomp_program_flags (q) == 0, "WAIT_KILLABLE_RECV dropped without a listener");
+}
+
+static bool strv_has (const char **v, const char *s)
+{
+  for (; v != NULL && *v != NULL; v++)
+    if (strcmp (*v, s) == 0)
+      return true;
+  return false;
+}
+
+static void test_features (void)
+{
+  _cleanup_free_ const char **actions = seccomp_supported_actions ();
+  _cleanup_free_ const char **ops = seccomp_supported_operators ();
+  _cleanup_free_ const char **archs = seccomp_supported_archs ();
+  _cleanup_free_ const char **flags = seccomp_supported_flags ();
+  size_t n = 0;
+  tap_ok (strv_has (actions, "SCMP_ACT_ALLOW") && strv_has (actions, "SCMP_ACT_NOTIFY")
+              && strv_has (actions, "SCMP_ACT_KILL_PROCESS"),
+          "features: actions (kernel 5.x+ has NOTIFY, KILL_PROCESS)");
+  for (const char **o = ops; o && *o; o++)
+    n++;
+  tap_ok (n == 7 && strv_has (ops, "SCMP_CMP_MASKED_EQ"), "features: the 7 operators");
+  tap_ok (strv_has (archs, "SCMP_ARCH_X86_64") && strv_has (archs, "SCMP_ARCH_AARCH64"), "features: arches");
+  tap_ok (strv_has (flags, "SECCOMP_FILTER_FLAG_TSYNC") && strv_has (flags, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+          "features: flags the kernel has");
+}
+
+int main (void)
+{
+  test_basic ();
+  test_errors ();
+  test_unknown_names ();
+  test_rules ();
+  test_notify ();
+  test_features ();
+  return tap_done ();
+}
