@@ -24,3 +24,14 @@ LAYER_SUITES = \
 	tests/imagetool/unpack.bats
 TESTS += $(LAYER_SUITES)
 EXTRA_DIST += $(LAYER_SUITES) tests/imagetool/layer_helpers.bash tests/imagetool/mklayer.py tests/imagetool/lstree.py
+
+# Unit tests of libunpack (TAP).
+UNPACK_UNIT_TESTS = tests/unit/test_layer tests/unit/test_bundle
+check_PROGRAMS += $(UNPACK_UNIT_TESTS)
+TESTS += $(UNPACK_UNIT_TESTS)
+tests_unit_test_layer_SOURCES = tests/unit/test_layer.c tests/unit/tap.h
+tests_unit_test_layer_CFLAGS = $(UNPACK_TEST_CFLAGS)
+tests_unit_test_layer_LDADD = $(UNPACK_LIBS)
+tests_unit_test_bundle_SOURCES = tests/unit/test_bundle.c tests/unit/tap.h
+tests_unit_test_bundle_CFLAGS = $(UNPACK_TEST_CFLAGS)
+tests_unit_test_bundle_LDADD = $(UNPACK_LIBS)
