@@ -531,7 +531,8 @@ int registry_get_manifest (struct registry *r, const char *object, char **body, 
     return keel_err_prefix (err, "manifest %s", object);
   if (resp.status != 200)
     {
-      keel_err (err, 0, "manifest %s: %s", object, error_summary (&resp, why, sizeof why));
+      keel_err (err, 0, "manifest %s: %s%s", object, error_summary (&resp, why, sizeof why),
+                resp.status == 401 && !r->have_creds ? " (credentials needed: imagetool login, or --creds)" : "");
       response_clear (&resp);
       return -1;
     }

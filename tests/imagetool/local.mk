@@ -1,4 +1,4 @@
 # bats suites for imagetool (a docker-registry on 127.0.0.1).
-PULL_SUITES = tests/imagetool/pull.bats tests/imagetool/pull_auth.bats
+PULL_SUITES = tests/imagetool/pull.bats tests/imagetool/pull_auth.bats tests/imagetool/pull_token.bats
 TESTS += $(PULL_SUITES)
-EXTRA_DIST += $(PULL_SUITES) tests/imagetool/seed.bash tests/imagetool/flaky_proxy.py
+EXTRA_DIST += $(PULL_SUITES) tests/imagetool/seed.bash tests/imagetool/flaky_proxy.py tests/imagetool/token_server.py

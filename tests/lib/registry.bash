@@ -22,13 +22,31 @@ registry_make_certs() {
   cp "$dir/ca.crt" "$dir/certs/ca.crt"
 }
 
-# registry_start [--tls] [--htpasswd USER:PASS]; with --tls, REGISTRY_DIR/certs/ca.crt is the CA.
+# Start tests/imagetool/token_server.py for USER:PASS with a fresh signing certificate in DIR;
+# sets TOKEN_PORT and TOKEN_PID; DIR/token.crt is the bundle the registry trusts, DIR/token.log its log.
+registry_token_server() {
+  local dir=$1 creds=$2 i
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=keel token issuer" \
+    -keyout "$dir/token.key" -out "$dir/token.crt" 2>/dev/null
+  python3 "$KEEL_SRCDIR/tests/imagetool/token_server.py" "$dir/token.crt" "$dir/token.key" "$creds" \
+    "$dir/token.log" >"$dir/token.port" &
+  TOKEN_PID=$!
+  for i in $(seq 100); do
+    [ -s "$dir/token.port" ] && break
+    sleep 0.05
+  done
+  TOKEN_PORT=$(cat "$dir/token.port")
+}
+
+# registry_start [--tls] [--htpasswd USER:PASS] [--token USER:PASS]; with --tls, REGISTRY_DIR/certs/ca.crt
+# is the CA; --token runs a token service (anonymous: pull on public/*; USER:PASS: everything).
 registry_start() {
-  local tls=0 htpasswd="" port i
+  local tls=0 htpasswd="" token="" port i
   while [ $# -gt 0 ]; do
     case $1 in
     --tls) tls=1 ;;
     --htpasswd) htpasswd=$2; shift ;;
+    --token) token=$2; shift ;;
     *) echo "registry_start: unknown option $1" >&2; return 1 ;;
     esac
     shift
@@ -50,6 +68,11 @@ registry_start() {
       htpasswd -Bbn "${htpasswd%%:*}" "${htpasswd#*:}" >"$REGISTRY_DIR/htpasswd"
       printf 'auth:\n  htpasswd:\n    realm: keel-test\n    path: %s/htpasswd\n' "$REGISTRY_DIR"
     fi
+    if [ -n "$token" ]; then
+      registry_token_server "$REGISTRY_DIR" "$token"
+      printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: keel-test\n' "$TOKEN_PORT"
+      printf '    issuer: keel-test-issuer\n    rootcertbundle: %s/token.crt\n' "$REGISTRY_DIR"
+    fi
   } >"$REGISTRY_DIR/config.yml"
   # docker-registry reads REGISTRY_* variables as configuration overrides (REGISTRY_AUTH_FILE would
   # turn on "auth: file"): start it without any of them
@@ -69,6 +92,11 @@ registry_start() {
 }
 
 registry_stop() {
+  if [ -n "${TOKEN_PID:-}" ]; then
+    kill "$TOKEN_PID" 2>/dev/null || true
+    wait "$TOKEN_PID" 2>/dev/null || true
+    TOKEN_PID=
+  fi
   if [ -n "${REGISTRY_PID:-}" ]; then
     kill "$REGISTRY_PID" 2>/dev/null || true
     wait "$REGISTRY_PID" 2>/dev/null || true

@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# imagetool pull with bearer tokens: docker-registry's "auth: token" trusting a test token service
+# (RS256 JWTs with an x5c chain) that grants anonymous pull on public/* and everything to one user.
+
+load ../lib/common
+load ../lib/registry
+load seed
+
+CREDS='keel:t0ken-pass'
+
+setup_file() {
+  export SEED_DIR
+  SEED_DIR=$(mktemp -d "${TMPDIR:-/dev/shm}/keel-seed.XXXXXX")
+  seed_layout "$SEED_DIR/l"
+  registry_start --token "$CREDS"
+  export REGISTRY REGISTRY_DIR REGISTRY_PID TOKEN_PID
+  for repo in public/busybox private/busybox; do
+    skopeo copy -q --dest-tls-verify=false --dest-creds "$CREDS" "oci:$SEED_DIR/l:layers" "docker://$REGISTRY/$repo:t" >/dev/null
+  done
+}
+
+teardown_file() {
+  registry_stop
+  rm -rf "$SEED_DIR"
+}
+
+setup() {
+  STORE=$(keel_mktemp)
+  TMP=$(keel_mktemp)
+  export HOME="$TMP/home" XDG_RUNTIME_DIR="$TMP/run"
+  mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+  : >"$REGISTRY_DIR/token.log"
+}
+
+teardown() {
+  rm -rf "$STORE" "$TMP"
+}
+
+it() {
+  "$IMAGETOOL" --store "$STORE" "$@"
+}
+
+@test "anonymous bearer token: one token per scope serves the manifest and every blob" {
+  run it pull -q --tls-verify=false "$REGISTRY/public/busybox:t"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$REGISTRY_DIR/token.log")" = "- repository:public/busybox:pull" ]
+  run it fsck
+  [ "$status" -eq 0 ]
+}
+
+@test "a private repository needs credentials: refused anonymously and with a wrong password, pulled with --creds" {
+  run it pull -q --tls-verify=false "$REGISTRY/private/busybox:t"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"401"*"credentials needed"* ]]
+  run it pull -q --tls-verify=false --creds keel:nope "$REGISTRY/private/busybox:t"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"authentication failed for repository:private/busybox:pull"* ]]
+  : >"$REGISTRY_DIR/token.log"
+  run it pull -q --tls-verify=false --creds "$CREDS" "$REGISTRY/private/busybox:t"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$REGISTRY_DIR/token.log")" = "keel repository:private/busybox:pull" ]
+}
+
+@test "login against a token registry checks the password with the token service" {
+  run it login --tls-verify=false -u keel -p wrong "$REGISTRY"
+  [ "$status" -eq 1 ]
+  run it login --tls-verify=false -u keel -p "${CREDS#*:}" "$REGISTRY"
+  [ "$status" -eq 0 ]
+  run it pull -q --tls-verify=false "$REGISTRY/private/busybox:t"
+  [ "$status" -eq 0 ]
+}
