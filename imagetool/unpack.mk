@@ -3,19 +3,24 @@ noinst_LIBRARIES += imagetool/libunpack.a
 imagetool_libunpack_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(ARCHIVE_CFLAGS)
 imagetool_libunpack_a_SOURCES = \
 	imagetool/layer.c imagetool/layer.h \
-	imagetool/bundle.c imagetool/bundle.h
+	imagetool/bundle.c imagetool/bundle.h \
+	imagetool/unpack.c imagetool/unpack.h
 # What a program linking libunpack needs (libunpack before libspec).
 UNPACK_LIBS = imagetool/libunpack.a $(SPEC_LIBS) $(ARCHIVE_LIBS)
 UNPACK_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/imagetool $(YAJL_CFLAGS)
 
 # Test drivers for the bats suites: the library without the CLI.
-check_PROGRAMS += tests/imagetool/apply-layers tests/imagetool/image-to-config
+check_PROGRAMS += tests/imagetool/apply-layers tests/imagetool/image-to-config tests/imagetool/unpack-image
 tests_imagetool_apply_layers_SOURCES = tests/imagetool/apply-layers.c
 tests_imagetool_apply_layers_CFLAGS = $(UNPACK_TEST_CFLAGS)
 tests_imagetool_apply_layers_LDADD = $(UNPACK_LIBS)
 tests_imagetool_image_to_config_SOURCES = tests/imagetool/image-to-config.c
 tests_imagetool_image_to_config_CFLAGS = $(UNPACK_TEST_CFLAGS)
 tests_imagetool_image_to_config_LDADD = $(UNPACK_LIBS)
+# the store side (unpack.c) needs imagetool/libpull.a (imagetool/local.mk)
+tests_imagetool_unpack_image_SOURCES = tests/imagetool/unpack-image.c
+tests_imagetool_unpack_image_CFLAGS = $(UNPACK_TEST_CFLAGS)
+tests_imagetool_unpack_image_LDADD = imagetool/libunpack.a imagetool/libpull.a $(SPEC_LIBS) $(ARCHIVE_LIBS) $(CURL_LIBS)
 
 LAYER_SUITES = \
 	tests/imagetool/layer.bats \

@@ -279,3 +279,61 @@ EOF2
   [ "$status" -eq 0 ]
   [[ "$output" == "hello world from /greeting as 0"* ]]
 }
+
+UNPACK_IMAGE="${KEEL_UNPACK_IMAGE:-$KEEL_BUILDDIR/tests/imagetool/unpack-image}"
+
+@test "store path: a stored image unpacks to the tree umoci unpacks and a config with its Cmd" {
+  skip_unless_root
+  mklayer l1.tar.gz <<'EOF2'
+dir ./ mode=0755
+dir etc
+file etc/passwd data=root:x:0:0::/root:/bin/sh
+file a data=a mode=4755
+dir d
+file d/x data=x
+EOF2
+  mklayer l2.tar <<'EOF2'
+wh d
+hardlink b target=a
+EOF2
+  oci_layout "$T/layout" l1.tar.gz l2.tar
+  run "$UNPACK_IMAGE" "$T/layout" t "$T/b"
+  [ "$status" -eq 0 ]
+  run umoci unpack --image "$T/layout:t" "$T/golden"
+  [ "$status" -eq 0 ]
+  diff -u <(lstree "$T/golden/rootfs") <(lstree "$T/b/rootfs")
+  [ "$(jq -c .process.args "$T/b/config.json")" = '["/bin/sh"]' ]
+  run "$UNPACK_IMAGE" --hostname h -e X=1 "$T/layout" t --print-config -- /bin/true
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.hostname, .process.args, .process.env[-1]]' <<<"$output")" = '["h",["/bin/true"],"X=1"]' ]
+}
+
+@test "store path: an index is narrowed to the platform; a missing layer blob is named" {
+  mklayer amd.tar <<<'file which data=amd64'
+  mklayer arm.tar <<<'file which data=arm64'
+  oci_layout "$T/layout" amd.tar
+  local amd arm
+  amd=$(jq -c '.manifests[0] | .platform = {os: "linux", architecture: "amd64"} | del(.annotations)' "$T/layout/index.json")
+  mkdir "$T/l2" && oci_layout "$T/l2" arm.tar
+  cp -n "$T"/l2/blobs/sha256/* "$T/layout/blobs/sha256/"
+  arm=$(jq -c '.manifests[0] | .platform = {os: "linux", architecture: "arm64", variant: "v8"} | del(.annotations)' "$T/l2/index.json")
+  blob_put "$T/layout" "$(jq -c -n --argjson a "$amd" --argjson b "$arm" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [$a, $b]}')"
+  jq -n --arg d "sha256:$blob_hex" --argjson s "$blob_size" '{schemaVersion: 2, manifests: [{mediaType:
+    "application/vnd.oci.image.index.v1+json", digest: $d, size: $s,
+    annotations: {"org.opencontainers.image.ref.name": "multi"}}]}' >"$T/layout/index.json"
+  run "$UNPACK_IMAGE" --platform linux/arm64 "$T/layout" multi "$T/b-arm"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$T/b-arm/rootfs/which")" = arm64 ]
+  run "$UNPACK_IMAGE" --platform linux/amd64 "$T/layout" multi "$T/b-amd"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$T/b-amd/rootfs/which")" = amd64 ]
+  run "$UNPACK_IMAGE" --platform linux/s390x "$T/layout" multi "$T/b-s390x"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no manifest for linux/s390x"* ]]
+  rm "$T/layout/blobs/sha256/$(sha256sum <"$T/layers/arm.tar" | cut -c1-64)"
+  run "$UNPACK_IMAGE" --platform linux/arm64 "$T/layout" multi "$T/b-arm2"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"layer 1 (sha256:"*"is not in the store"* ]]
+  [ ! -e "$T/b-arm2" ]
+}
