@@ -1,5 +1,4 @@
-/* linux.seccomp: compile a config's filter with libseccomp in the parent, load it in the child, hand NOTIFY fds to
- * agents. */
+/* linux.seccomp: compiled by libseccomp in the parent, loaded in the child, NOTIFY fds handed to agents. */
 #define _GNU_SOURCE
 #include "seccomp.h"
 
@@ -170,6 +169,9 @@ static int resolve_action (const char *name, bool has_errno, uint32_t errno_ret,
    * runtime MUST print and error and fail." */
   if (has_errno && !a->takes_errno)
     return keel_err (err, 0, "%s: %s does not take an errno return value", what, name);
+  /* The errno travels in SECCOMP_RET_DATA, 16 bits. */
+  if (has_errno && errno_ret > 0xffff)
+    return keel_err (err, 0, "%s: errno value %u out of range", what, errno_ret);
   if (!kernel_has_action (a->kernel_ret))
     return keel_err (err, 0, "%s: %s is not supported by this kernel", what, name);
   if (!a->takes_errno)
@@ -178,8 +180,6 @@ static int resolve_action (const char *name, bool has_errno, uint32_t errno_ret,
     *out = SCMP_ACT_TRACE (has_errno ? errno_ret : EPERM);
   else
     *out = SCMP_ACT_ERRNO (has_errno ? errno_ret : EPERM);
-  if (has_errno && errno_ret > 0xffff)
-    return keel_err (err, 0, "%s: errno value %u out of range", what, errno_ret);
   return 0;
 }
 
@@ -388,7 +388,7 @@ int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, k
   if (compile_into (s, p, err) < 0)
     {
       seccomp_program_free (p);
-      return keel_err_prefix (err, "seccomp");
+      return keel_err_prefix (err, "linux.seccomp");
     }
   *out = p;
   return 0;

@@ -1,5 +1,4 @@
-/* linux.seccomp: compile a config's filter with libseccomp in the parent, load it in the child, hand NOTIFY fds to
- * agents. */
+/* linux.seccomp: compiled by libseccomp in the parent, loaded in the child, NOTIFY fds handed to agents. */
 #ifndef KEEL_SECCOMP_H
 #define KEEL_SECCOMP_H
 

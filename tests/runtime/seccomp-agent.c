@@ -1,5 +1,4 @@
-/* Test seccomp agent: receives the container process state and notify fd on a unix socket (SCMP_ACT_NOTIFY
- * listenerPath) and answers. */
+/* Test seccomp agent: takes the state and notify fd from listenerPath (SCMP_ACT_NOTIFY) and answers notifications. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>

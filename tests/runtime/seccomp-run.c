@@ -1,5 +1,4 @@
-/* Test driver: apply a config.json's linux.seccomp (and noNewPrivileges) to CMD the way the runtime does, minus
- * containers. */
+/* Test driver: apply a config.json's linux.seccomp and noNewPrivileges to CMD as the runtime does, minus containers. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <libgen.h>

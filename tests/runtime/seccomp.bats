@@ -254,7 +254,7 @@ notify_config() {
   config "$(allow_with "$(rule mkdir SCMP_ACT_NOTIFY)")"
   run "$RUN" "$TMP/config.json" -- "$PROBE" getpid
   [ "$status" -eq 125 ]
-  [[ "$output" == *"config.json: seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set"* ]]
+  [[ "$output" == *"config.json: linux.seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set"* ]]
   config '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_LOONGARCH64"]}'
   run "$RUN" "$TMP/config.json" -- "$PROBE" getpid
   [ "$status" -eq 125 ]

@@ -1,5 +1,4 @@
-/* Unit tests for runtime/seccomp.c: compile errors, skipped names, ignored and split rules, features lists (nothing is
- * loaded). */
+/* Unit tests for runtime/seccomp.c: compile errors, skipped names, ignored and split rules, features lists. */
 #include "config.h"
 
 #include <linux/seccomp.h>
@@ -129,7 +128,7 @@ static void test_unknown_names (void)
   saved = s->syscalls[0].action;
   s->syscalls[0].action = (char *)"SCMP_ACT_BOGUS";
   tap_ok (compile (s, &msg) == NULL, "unknown action refused");
-  tap_like (msg, "seccomp: syscalls[0]: unknown action SCMP_ACT_BOGUS", "the message names the rule and action");
+  tap_like (msg, "linux.seccomp: syscalls[0]: unknown action SCMP_ACT_BOGUS", "the message names the rule and action");
   s->syscalls[0].action = saved;
   free (msg);
 
