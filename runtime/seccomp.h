@@ -7,6 +7,19 @@
 #include "error.h"
 #include "runtime_config.h"
 
+/* How the runtime uses this (issue 7: the runtime's own setup is not filtered):
+ *   parent, before clone:  seccomp_compile (config->linux_->seccomp, &prog, err)   -- all errors surface here
+ *   child, last steps:     PR_SET_NO_NEW_PRIVS if process.noNewPrivileges, capabilities dropped, then
+ *                          seccomp_program_load (prog, &notify_fd, err)
+ *                          if notify_fd >= 0: send it to the parent over the sync socket (sendmsg, SCM_RIGHTS)
+ *                          wait on exec.fifo, execve
+ *   parent, on receiving notify_fd: seccomp_send_listener (listenerPath, notify_fd, state (status "creating"),
+ *                          listenerMetadata, err); close notify_fd; a failure fails create.
+ * Without noNewPrivileges the load needs CAP_SYS_ADMIN, so then it must come just before capabilities are
+ * dropped instead (runc does the same); everything between the load and execve must be allowed by the profile. NOTIFY
+ * is refused for write and sendmsg, the syscalls that hand the fd back, which would otherwise wait for an agent that
+ * does not have the fd yet. */
+
 /* A compiled filter: the BPF program libseccomp generated, the seccomp(2)
  * flags to load it with and whether it returns SECCOMP_RET_USER_NOTIF.
  * Plain memory, so it survives clone() into the child without further work. */
