@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,6 +62,9 @@ int container_wait_child (pid_t pid, int pty)
     }
   for (;;)
     {
+      /* The child may have exited before SIGCHLD was blocked: check every round. */
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        break;
       struct pollfd p[3] = { { sfd, POLLIN, 0 }, { pty, POLLIN, 0 }, { in_open && pty >= 0 ? 0 : -1, POLLIN, 0 } };
       struct signalfd_siginfo si;
       if (poll (p, 3, -1) < 0 && errno != EINTR)
@@ -68,11 +72,8 @@ int container_wait_child (pid_t pid, int pty)
       if ((p[0].revents & POLLIN) && read (sfd, &si, sizeof (si)) == sizeof (si))
         {
           if (si.ssi_signo == SIGCHLD)
-            {
-              if (waitpid (pid, &status, WNOHANG) == pid)
-                break;
-            }
-          else if (si.ssi_signo == SIGWINCH && pty >= 0)
+            continue;
+          if (si.ssi_signo == SIGWINCH && pty >= 0)
             copy_winsize (0, pty);
           else
             kill (pid, (int)si.ssi_signo);
@@ -82,6 +83,10 @@ int container_wait_child (pid_t pid, int pty)
       if (p[2].revents & (POLLIN | POLLHUP) && !pump (0, pty))
         in_open = false;
     }
+  /* What the process wrote just before exiting is still in the pty. */
+  if (pty >= 0 && fcntl (pty, F_SETFL, O_NONBLOCK) == 0)
+    while (pump (pty, 1))
+      ;
   if (raw)
     tcsetattr (0, TCSANOW, &saved);
   close (sfd);

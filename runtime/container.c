@@ -279,7 +279,9 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
   /* Keep the config as created: start and delete run its hooks even if the bundle changes. */
   if (read_file (src, &text, &len, err) < 0 || write_file_atomic (copy, text, len, 0600, 0, err) < 0)
     return -1;
-  if (mkfifo (fifo, 0622) < 0)
+  /* The process may already run as its own user when it opens the fifo:
+   * let anyone write (chmod, as mkfifo's mode went through the umask). */
+  if (mkfifo (fifo, 0622) < 0 || chmod (fifo, 0622) < 0)
     return keel_err_errno (err, "mkfifo `%s`", fifo);
   c->fifo_fd = open (fifo, O_PATH | O_CLOEXEC);
   if (c->fifo_fd < 0)

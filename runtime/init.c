@@ -146,25 +146,6 @@ static int set_names (const struct runtime_config *cfg, keel_error **err)
   return 0;
 }
 
-static int write_sysctls (const struct runtime_config *cfg, keel_error **err)
-{
-  char **s = cfg->linux_ != NULL ? cfg->linux_->sysctl : NULL;
-  for (; s != NULL && s[0] != NULL; s += 2)
-    {
-      _cleanup_free_ char *p = NULL;
-      _cleanup_close_ int fd = -1;
-      if (asprintf (&p, "/proc/sys/%s", s[0]) < 0)
-        return keel_err (err, ENOMEM, "sysctl");
-      for (char *c = p + 10; *c; c++)
-        if (*c == '.')
-          *c = '/';
-      fd = open (p, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write (fd, s[1], strlen (s[1])) < 0)
-        return keel_err_errno (err, "sysctl %s=%s", s[0], s[1]);
-    }
-  return 0;
-}
-
 static int wait_for_start (const init_args *a, keel_error **err)
 {
   char path[64];
@@ -213,11 +194,11 @@ static int container_setup (const init_args *a, char **state_json, keel_error **
    * mount namespace is set up and before pivot_root. */
   if (hooks_run (cfg, RC_HOOK_CREATE_CONTAINER, *state_json, err) < 0)
     return -1;
-  if (rootfs_finish (a, err) < 0 || write_sysctls (cfg, err) < 0)
+  if (rootfs_finish (a, err) < 0)
     return -1;
   if (a->terminal && terminal_setup (a, err) < 0)
     return -1;
-  return process_apply (a->process, a->no_new_keyring, err);
+  return process_apply (a->process, cfg->linux_ != NULL ? cfg->linux_->personality : NULL, a->no_new_keyring, err);
 }
 
 int init_container_main (void *arg)
@@ -259,7 +240,7 @@ int init_exec_main (void *arg)
     return child_fail (a->sync_fd, err);
   if (a->terminal && terminal_setup (a, &err) < 0)
     return child_fail (a->sync_fd, err);
-  if (process_apply (a->process, true, &err) < 0)
+  if (process_apply (a->process, a->cfg->linux_ != NULL ? a->cfg->linux_->personality : NULL, true, &err) < 0)
     return child_fail (a->sync_fd, err);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     return child_fail (a->sync_fd, err);

@@ -74,7 +74,8 @@ int devices_links (int rootfd, keel_error **err);
 int terminal_setup (const init_args *a, keel_error **err);
 int terminal_send_to_socket (const char *socket_path, int master, keel_error **err);
 /* caps.c / rlimits.c / process */
-int process_apply (const struct rc_process *p, bool no_new_keyring, keel_error **err);
+int process_apply (const struct rc_process *p, const struct rc_personality *pers, bool no_new_keyring,
+                   keel_error **err);
 int caps_apply (const struct rc_process *p, keel_error **err);
 int caps_drop_bounding (const struct rc_process *p, keel_error **err);
 int rlimits_apply (const struct rc_process *p, keel_error **err);

@@ -95,12 +95,32 @@ static int switch_user (const struct rc_process *p, keel_error **err)
   return 0;
 }
 
-int process_apply (const struct rc_process *p, bool no_new_keyring, keel_error **err)
+/* config-linux.md "Personality". */
+static int set_personality (const struct rc_personality *pers, keel_error **err)
+{
+  unsigned long domain;
+  if (pers == NULL)
+    return 0;
+  if (pers->flags != NULL && pers->flags[0] != NULL)
+    return keel_err (err, 0, "linux.personality.flags: `%s` is not supported", pers->flags[0]);
+  if (pers->domain == NULL || strcmp (pers->domain, "LINUX") == 0)
+    domain = PER_LINUX;
+  else if (strcmp (pers->domain, "LINUX32") == 0)
+    domain = PER_LINUX32;
+  else
+    return keel_err (err, 0, "linux.personality.domain: unknown `%s`", pers->domain);
+  if (personality (domain) < 0)
+    return keel_err_errno (err, "linux.personality: personality(%s)", pers->domain);
+  return 0;
+}
+
+int process_apply (const struct rc_process *p, const struct rc_personality *pers, bool no_new_keyring, keel_error **err)
 {
   /* A session keyring of its own, so containers do not share the host's (runc does the same). */
   if (!no_new_keyring && syscall (SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 && errno != ENOSYS)
     return keel_err_errno (err, "create a session keyring");
-  if (set_oom_score_adj (p, err) < 0 || rlimits_apply (p, err) < 0 || set_io_sched (p, err) < 0)
+  if (set_personality (pers, err) < 0 || set_oom_score_adj (p, err) < 0 || rlimits_apply (p, err) < 0
+      || set_io_sched (p, err) < 0)
     return -1;
   if (p->cwd != NULL && chdir (p->cwd) < 0)
     return keel_err_errno (err, "process.cwd: chdir `%s`", p->cwd);

@@ -133,12 +133,35 @@ static int readonly_paths (char **paths, keel_error **err)
   return 0;
 }
 
+/* config-linux.md "Sysctl": written after pivot_root (the container's /proc)
+ * and before readonlyPaths makes /proc/sys read-only. */
+static int write_sysctls (const struct runtime_config *cfg, keel_error **err)
+{
+  char **s = cfg->linux_ != NULL ? cfg->linux_->sysctl : NULL;
+  for (; s != NULL && s[0] != NULL; s += 2)
+    {
+      _cleanup_free_ char *p = NULL;
+      _cleanup_close_ int fd = -1;
+      if (asprintf (&p, "/proc/sys/%s", s[0]) < 0)
+        return keel_err (err, ENOMEM, "sysctl");
+      for (char *c = p + 10; *c; c++)
+        if (*c == '.')
+          *c = '/';
+      fd = open (p, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write (fd, s[1], strlen (s[1])) < 0)
+        return keel_err_errno (err, "sysctl %s=%s", s[0], s[1]);
+    }
+  return 0;
+}
+
 int rootfs_finish (const init_args *a, keel_error **err)
 {
   const struct rc_linux *l = a->cfg->linux_;
   const char *prop = l != NULL ? l->rootfs_propagation : NULL;
 
   if ((a->no_pivot ? do_move_chroot (a->rootfs, err) : do_pivot (a->rootfs, err)) < 0)
+    return -1;
+  if (write_sysctls (a->cfg, err) < 0)
     return -1;
   if (l != NULL && (mask_paths (l->masked_paths, err) < 0 || readonly_paths (l->readonly_paths, err) < 0))
     return -1;
