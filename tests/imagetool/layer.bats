@@ -225,3 +225,36 @@ EOF2
   [ "$status" -ne 0 ]
   [[ "$output" == *"junk.tar"* ]]
 }
+
+@test "unprivileged for real: devices skipped, owners kept the caller's, the tree removable by the caller" {
+  skip_unless_root
+  command -v setpriv >/dev/null || skip "setpriv not installed"
+  mklayer l1.tar <<'EOF2'
+dir ro mode=0555
+file ro/f data=x mode=0400 uid=0 gid=0
+char null major=1 minor=3
+file suid data=x mode=4755 uid=1000
+dir locked mode=0000
+file locked/inner data=x
+EOF2
+  mklayer l2.tar <<'EOF2'
+file ro/g data=y
+wh locked
+EOF2
+  chmod 0755 "$T" "$T/layers"
+  mkdir "$T/user"
+  chown 65534:65534 "$T/user"
+  R="$T/user/rootfs"
+  run setpriv --reuid 65534 --regid 65534 --clear-groups "$APPLY" --rootless "$R" "$T/layers/l1.tar" "$T/layers/l2.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"skipping device node"* ]]
+  [ ! -e "$R/null" ]
+  [ "$(stat -c '%u %a' "$R/ro/f")" = "65534 400" ]
+  [ "$(stat -c '%u %a' "$R/suid")" = "65534 4755" ]
+  [ "$(stat -c %a "$R/ro")" = 755 ]
+  [ "$(cat "$R/ro/g")" = y ] && [ ! -e "$R/locked" ]
+  run setpriv --reuid 65534 --regid 65534 --clear-groups rm -rf "$R"
+  [ "$status" -eq 0 ]
+  [ ! -e "$R" ]
+}

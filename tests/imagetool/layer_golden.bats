@@ -107,3 +107,18 @@ EOF2
   diff -u <(lstree "$T/golden/rootfs") <(lstree "$R")
   [ "$(lstree "$R" | wc -l)" -eq 6 ]
 }
+
+@test "golden: a real tree (the host's /etc and /usr/sbin, GNU tar with xattrs) split in layers, with deletions" {
+  tar --numeric-owner --xattrs --xattrs-include='*' -C / -czf "$T/layers/etc.tar.gz" etc 2>/dev/null || true
+  tar --numeric-owner --xattrs --xattrs-include='*' -C / -cf "$T/layers/sbin.tar" usr/sbin 2>/dev/null || true
+  mklayer del.tar <<'EOF2'
+wh etc/passwd
+opq etc/apt
+wh usr/sbin/nologin
+file etc/apt/new data=new
+EOF2
+  [ "$(tar -tzf "$T/layers/etc.tar.gz" | wc -l)" -gt 100 ]
+  compare etc.tar.gz sbin.tar del.tar
+  [ ! -e "$R/etc/passwd" ] && [ -e "$R/etc/group" ]
+  [ "$(ls "$R/etc/apt")" = new ]
+}
