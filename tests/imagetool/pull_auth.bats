@@ -113,7 +113,7 @@ it() {
   local tls_registry=$REGISTRY tls_dir=$REGISTRY_DIR tls_pid=$REGISTRY_PID
   registry_start
   seed_push "$SEED_DIR/l" base busybox:t
-  python3 "$BATS_TEST_DIRNAME/flaky_proxy.py" "$REGISTRY" "$TMP/proxy.log" >"$TMP/port" &
+  "$KEEL_PYTHON" "$BATS_TEST_DIRNAME/flaky_proxy.py" "$REGISTRY" "$TMP/proxy.log" >"$TMP/port" &
   proxy=$!
   for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.05; done
   proxied="127.0.0.1:$(cat "$TMP/port")"

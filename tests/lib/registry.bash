@@ -2,9 +2,20 @@
 # test CA, or htpasswd basic auth. registry_start sets REGISTRY (host:port), REGISTRY_DIR, REGISTRY_PID;
 # registry_stop always kills it and removes its files.
 
-# A port nobody listens on (the kernel picks it; the tiny window before the registry binds is harmless here).
+# The system python (Debian's, with python3-cryptography): a pyenv shim on PATH costs seconds per start.
+KEEL_PYTHON=/usr/bin/python3
+[ -x "$KEEL_PYTHON" ] || KEEL_PYTHON=python3
+
+# A random high port nobody listens on (a race with another binder is retried by registry_start's caller).
 registry_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! ss -Htln "sport = :$port" | grep -q .; then
+      echo "$port"
+      return
+    fi
+  done
 }
 
 # A CA and a server certificate for 127.0.0.1 signed by it, in DIR (ca.crt, server.crt, server.key).
@@ -28,7 +39,7 @@ registry_token_server() {
   local dir=$1 creds=$2 i
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=keel token issuer" \
     -keyout "$dir/token.key" -out "$dir/token.crt" 2>/dev/null
-  python3 "$KEEL_SRCDIR/tests/imagetool/token_server.py" "$dir/token.crt" "$dir/token.key" "$creds" \
+  "$KEEL_PYTHON" "$KEEL_SRCDIR/tests/imagetool/token_server.py" "$dir/token.crt" "$dir/token.key" "$creds" \
     "$dir/token.log" >"$dir/token.port" &
   TOKEN_PID=$!
   for i in $(seq 100); do
