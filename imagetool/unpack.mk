@@ -4,7 +4,8 @@ imagetool_libunpack_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(AR
 imagetool_libunpack_a_SOURCES = \
 	imagetool/layer.c imagetool/layer.h \
 	imagetool/bundle.c imagetool/bundle.h \
-	imagetool/unpack.c imagetool/unpack.h
+	imagetool/unpack.c imagetool/unpack.h \
+	imagetool/unpack_flags.c
 # What a program linking libunpack needs (libunpack before libspec).
 UNPACK_LIBS = imagetool/libunpack.a $(SPEC_LIBS) $(ARCHIVE_LIBS)
 UNPACK_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/imagetool $(YAJL_CFLAGS)
