@@ -15,9 +15,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "digest.h"
+#include "fsutil.h"
 #include "json.h"
 #include "runtime_state.h"
 
@@ -391,6 +394,102 @@ int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, k
       return keel_err_prefix (err, "linux.seccomp");
     }
   *out = p;
+  return 0;
+}
+
+/* ---- cache ---- */
+
+/* A cache file: this header, then LEN struct sock_filter. */
+struct cache_header
+{
+  char magic[8]; /* CACHE_MAGIC; bump the version when the layout or compile semantics change */
+  uint32_t flags;
+  uint32_t notify;
+  uint32_t len;
+  uint32_t pad;
+};
+#define CACHE_MAGIC "KSCMP001"
+
+/* What decides the program: the profile (as canonical JSON), libseccomp's
+ * version (syscall tables, codegen) and the kernel (actions and flags probed). */
+static int cache_key (const struct rc_seccomp *s, char **out, keel_error **err)
+{
+  struct rc_linux linux_ = { .seccomp = (struct rc_seccomp *)s };
+  struct runtime_config c = { .oci_version = (char *)RUNTIME_CONFIG_OCI_VERSION, .linux_ = &linux_ };
+  const struct scmp_version *v = seccomp_version ();
+  _cleanup_free_ char *profile = NULL, *text = NULL, *digest = NULL;
+  struct utsname u;
+  size_t len;
+
+  if (uname (&u) < 0)
+    return keel_err_errno (err, "uname");
+  if (runtime_config_emit (&c, false, &profile, &len, err) < 0)
+    return -1;
+  if (asprintf (&text, "%s libseccomp %u.%u.%u kernel %s %s\n%s", CACHE_MAGIC, v->major, v->minor, v->micro, u.release,
+                u.machine, profile)
+      < 0)
+    return keel_err (err, ENOMEM, "cache key");
+  if (digest_compute (DIGEST_SHA256, text, strlen (text), &digest, err) < 0)
+    return -1;
+  *out = strdup (strchr (digest, ':') + 1);
+  return *out == NULL ? keel_err (err, ENOMEM, "cache key") : 0;
+}
+
+/* NULL when absent or not a well-formed entry. */
+static struct seccomp_program *cache_read (const char *path)
+{
+  _cleanup_error_ keel_error *ignored = NULL;
+  _cleanup_free_ char *buf = NULL;
+  struct cache_header h;
+  size_t len;
+  if (read_file (path, &buf, &len, &ignored) < 0 || len < sizeof h)
+    return NULL;
+  memcpy (&h, buf, sizeof h);
+  if (memcmp (h.magic, CACHE_MAGIC, sizeof h.magic) != 0 || h.len == 0 || h.len > BPF_MAXINSNS
+      || len != sizeof h + h.len * sizeof (struct sock_filter))
+    return NULL;
+  struct seccomp_program *p = calloc (1, sizeof *p);
+  if (p == NULL || (p->insns = malloc (len - sizeof h)) == NULL)
+    {
+      free (p);
+      return NULL;
+    }
+  memcpy (p->insns, buf + sizeof h, len - sizeof h);
+  p->len = h.len;
+  p->flags = h.flags;
+  p->notify = h.notify != 0;
+  return p;
+}
+
+static int cache_write (const char *path, const struct seccomp_program *p, keel_error **err)
+{
+  struct cache_header h = { .flags = p->flags, .notify = p->notify, .len = p->len };
+  size_t bytes = p->len * sizeof (struct sock_filter);
+  _cleanup_free_ char *buf = malloc (sizeof h + bytes);
+  if (buf == NULL)
+    return keel_err (err, ENOMEM, "%s", path);
+  memcpy (h.magic, CACHE_MAGIC, sizeof h.magic);
+  memcpy (buf, &h, sizeof h);
+  memcpy (buf + sizeof h, p->insns, bytes);
+  return write_file_atomic (path, buf, sizeof h + bytes, 0600, 0, err);
+}
+
+int seccomp_compile_cached (const struct rc_seccomp *s, const char *cache_dir, struct seccomp_program **out,
+                            keel_error **err)
+{
+  _cleanup_free_ char *key = NULL, *path = NULL;
+  _cleanup_error_ keel_error *ignored = NULL;
+  if (cache_key (s, &key, err) < 0)
+    return keel_err_prefix (err, "linux.seccomp");
+  if (asprintf (&path, "%s/%s", cache_dir, key) < 0)
+    return keel_err (err, ENOMEM, "linux.seccomp");
+  *out = cache_read (path);
+  if (*out != NULL)
+    return 0;
+  if (seccomp_compile (s, out, err) < 0)
+    return -1;
+  if (mkdir_p (cache_dir, 0700, &ignored) == 0)
+    cache_write (path, *out, &ignored);
   return 0;
 }
 

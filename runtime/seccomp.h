@@ -31,6 +31,16 @@ struct seccomp_program;
  * Syscall names unknown to every configured arch are skipped, as runc does. */
 int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, keel_error **err);
 
+/* seccomp_compile with a cache: a program compiled before from the same
+ * profile by the same libseccomp on the same kernel release is read back from
+ * CACHE_DIR/<sha256 of those> instead (the 3-arch default profile costs tens
+ * of ms to compile, see contrib/bench/seccomp-compile.sh). CACHE_DIR is
+ * created 0700 and must be writable by root only (e.g. under the state root):
+ * a cached program is loaded as it is. A damaged entry is recompiled; failing
+ * to write the cache only costs the next start the compile. */
+int seccomp_compile_cached (const struct rc_seccomp *s, const char *cache_dir, struct seccomp_program **out,
+                            keel_error **err);
+
 /* Whether the container's notify fd must go to listenerPath. */
 bool seccomp_program_uses_notify (const struct seccomp_program *p);
 

@@ -24,8 +24,12 @@ echo "profile: $(jq '[.linux.seccomp.syscalls[].names[]] | length' "$tmp/big.jso
 # In-process mean over many compiles (no exec, no config parse in the figure).
 "$run" --compile-only 200 "$tmp/big.json"
 "$run" --compile-only 200 "$tmp/empty.json"
+echo "with seccomp_compile_cached (first call fills the cache):"
+"$run" --cache "$tmp/cache" --compile-only 1 "$tmp/big.json" >/dev/null
+"$run" --cache "$tmp/cache" --compile-only 200 "$tmp/big.json"
 
 # Whole-process view: parse + compile once, against the same with no rules.
 if command -v hyperfine >/dev/null; then
-  hyperfine -N --warmup 5 "$run --compile-only 1 $tmp/big.json" "$run --compile-only 1 $tmp/empty.json"
+  hyperfine -N --warmup 5 "$run --compile-only 1 $tmp/big.json" "$run --cache $tmp/cache --compile-only 1 $tmp/big.json" \
+    "$run --compile-only 1 $tmp/empty.json"
 fi

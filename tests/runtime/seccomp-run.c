@@ -18,8 +18,9 @@
 #include "runtime_state.h"
 #include "runtime/seccomp.h"
 
-/* Usage: seccomp-run [--compile-only N] [--thread-check DIR] CONFIG.json -- CMD ARGS...
+/* Usage: seccomp-run [--compile-only N] [--cache DIR] [--thread-check DIR] CONFIG.json -- CMD ARGS...
  *   --compile-only N  compile N times, print the BPF size and the mean time, exit
+ *   --cache DIR       compile through seccomp_compile_cached with DIR
  *   --thread-check DIR a thread started before the filter is loaded tries mkdir(DIR)
  *                      afterwards and prints "thread mkdir: ok" or "thread mkdir: errno=N"
  * The parent plays the runtime: it compiles, forks, and when the filter uses
@@ -29,6 +30,7 @@
 struct options
 {
   long compile_only;
+  const char *cache;
   const char *thread_dir;
   const char *config;
   char **cmd;
@@ -50,6 +52,8 @@ static int parse_options (int argc, char **argv, struct options *o)
         return -1;
       if (strcmp (argv[i], "--compile-only") == 0)
         o->compile_only = strtol (argv[i + 1], NULL, 10);
+      else if (strcmp (argv[i], "--cache") == 0)
+        o->cache = argv[i + 1];
       else if (strcmp (argv[i], "--thread-check") == 0)
         o->thread_dir = argv[i + 1];
       else
@@ -66,7 +70,12 @@ static int parse_options (int argc, char **argv, struct options *o)
   return 0;
 }
 
-static int compile_only (const struct rc_seccomp *s, long n)
+static int compile (const struct options *o, const struct rc_seccomp *s, struct seccomp_program **p, keel_error **err)
+{
+  return o->cache != NULL ? seccomp_compile_cached (s, o->cache, p, err) : seccomp_compile (s, p, err);
+}
+
+static int compile_only (const struct options *o, const struct rc_seccomp *s, long n)
 {
   struct timespec a, b;
   unsigned int size = 0;
@@ -75,7 +84,7 @@ static int compile_only (const struct rc_seccomp *s, long n)
     {
       keel_error *err = NULL;
       _cleanup_seccomp_program_ struct seccomp_program *p = NULL;
-      if (seccomp_compile (s, &p, &err) < 0)
+      if (compile (o, s, &p, &err) < 0)
         return fail (err);
       size = seccomp_program_size (p);
     }
@@ -227,7 +236,8 @@ int main (int argc, char **argv)
 
   if (parse_options (argc, argv, &o) < 0)
     {
-      fprintf (stderr, "usage: seccomp-run [--compile-only N] [--thread-check DIR] CONFIG.json -- CMD ARGS...\n");
+      fprintf (stderr,
+               "usage: seccomp-run [--compile-only N] [--cache DIR] [--thread-check DIR] CONFIG.json -- CMD ARGS...\n");
       return 125;
     }
   if (runtime_config_load (o.config, &cfg, &err) < 0)
@@ -238,8 +248,8 @@ int main (int argc, char **argv)
       return 125;
     }
   if (o.compile_only > 0)
-    return compile_only (cfg->linux_->seccomp, o.compile_only);
-  if (seccomp_compile (cfg->linux_->seccomp, &p, &err) < 0)
+    return compile_only (&o, cfg->linux_->seccomp, o.compile_only);
+  if (compile (&o, cfg->linux_->seccomp, &p, &err) < 0)
     {
       keel_err_prefix (&err, "%s", o.config);
       return fail (err);

@@ -260,3 +260,13 @@ notify_config() {
   [ "$status" -eq 125 ]
   [[ "$output" == *"SCMP_ARCH_LOONGARCH64 is not supported by libseccomp"* ]]
 }
+
+@test "a program read back from the cache filters like a fresh one" {
+  config "$(allow_with "$(rule mkdir SCMP_ACT_ERRNO '{"errnoRet": 42}')")"
+  run "$RUN" --cache "$TMP/cache" "$TMP/config.json" -- "$PROBE" mkdir "s:$TMP/d" 0755
+  [ "$output" = "errno=42" ]
+  [ "$(ls "$TMP/cache" | wc -l)" -eq 1 ]
+  run "$RUN" --cache "$TMP/cache" "$TMP/config.json" -- "$PROBE" mkdir "s:$TMP/d" 0755
+  [ "$output" = "errno=42" ]
+  [ ! -e "$TMP/d" ]
+}

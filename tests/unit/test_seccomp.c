@@ -6,8 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "runtime_config.h"
 #include "runtime/seccomp.h"
 #include "tap.h"
@@ -244,6 +248,97 @@ static void test_notify (void)
   tap_ok (q != NULL && seccomp_program_flags (q) == 0, "WAIT_KILLABLE_RECV dropped without a listener");
 }
 
+/* The one file in DIR (cache entries are named by their key), NULL unless exactly one. */
+static char *only_file (const char *dir)
+{
+  _cleanup_closedir_ DIR *d = opendir (dir);
+  struct dirent *e;
+  char *found = NULL;
+  int n = 0;
+  while (d != NULL && (e = readdir (d)) != NULL)
+    if (e->d_name[0] != '.' && n++ == 0 && asprintf (&found, "%s/%s", dir, e->d_name) < 0)
+      found = NULL;
+  if (n != 1)
+    {
+      free (found);
+      return NULL;
+    }
+  return found;
+}
+
+static bool same_program (const struct seccomp_program *a, const struct seccomp_program *b)
+{
+  size_t la, lb;
+  const void *ba = seccomp_program_bpf (a, &la), *bb = seccomp_program_bpf (b, &lb);
+  return la == lb && memcmp (ba, bb, la) == 0 && seccomp_program_flags (a) == seccomp_program_flags (b)
+         && seccomp_program_uses_notify (a) == seccomp_program_uses_notify (b);
+}
+
+static struct seccomp_program *compile_cached (const struct rc_seccomp *s, const char *dir)
+{
+  _cleanup_error_ keel_error *err = NULL;
+  struct seccomp_program *p = NULL;
+  if (seccomp_compile_cached (s, dir, &p, &err) < 0)
+    printf ("# %s\n", err->msg);
+  return p;
+}
+
+static void test_cache (void)
+{
+  char tmpl[] = "/tmp/keel-seccomp-cache.XXXXXX";
+  _cleanup_free_ char *dir = NULL, *entry = NULL, *entry2 = NULL;
+  _cleanup_error_ keel_error *err = NULL;
+  _cleanup_runtime_config_ struct runtime_config *c = parse_seccomp (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/a.sock\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+      "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"},"
+      "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":7,\"op\":\"SCMP_CMP_EQ\"}]"
+      "}]}");
+  struct rc_seccomp *s = c->linux_->seccomp;
+  _cleanup_free_ char *msg = NULL;
+
+  if (mkdtemp (tmpl) == NULL || asprintf (&dir, "%s/cache", tmpl) < 0)
+    return;
+  _cleanup_seccomp_program_ struct seccomp_program *direct = compile (s, &msg);
+  _cleanup_seccomp_program_ struct seccomp_program *first = compile_cached (s, dir);
+  entry = only_file (dir);
+  tap_ok (first != NULL && same_program (first, direct), "cache miss: the same program as seccomp_compile");
+  tap_ok (entry != NULL, "cache miss: one entry written");
+
+  struct stat st;
+  tap_ok (stat (dir, &st) == 0 && (st.st_mode & 0777) == 0700, "cache dir is 0700");
+  /* Overwrite the entry's BPF with other bytes: a hit must return them. */
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  if (entry != NULL && read_file (entry, &buf, &len, &err) == 0 && len > 32)
+    {
+      buf[len - 1] ^= 0x55;
+      write_file_atomic (entry, buf, len, 0600, 0, &err);
+    }
+  _cleanup_seccomp_program_ struct seccomp_program *hit = compile_cached (s, dir);
+  tap_ok (hit != NULL && !same_program (hit, direct) && seccomp_program_uses_notify (hit)
+              && seccomp_program_flags (hit) == seccomp_program_flags (direct),
+          "cache hit: the program is read back, not compiled");
+
+  if (entry != NULL)
+    truncate (entry, len - 3);
+  _cleanup_seccomp_program_ struct seccomp_program *damaged = compile_cached (s, dir);
+  tap_ok (damaged != NULL && same_program (damaged, direct), "a damaged entry is recompiled");
+  _cleanup_seccomp_program_ struct seccomp_program *again = compile_cached (s, dir);
+  tap_ok (again != NULL && same_program (again, direct), "... and rewritten");
+
+  s->syscalls[1].args[0].value = 8;
+  _cleanup_seccomp_program_ struct seccomp_program *other = compile_cached (s, dir);
+  tap_ok (other != NULL && !same_program (other, direct), "another profile (one argument value) is another entry");
+  if (entry != NULL)
+    unlink (entry);
+  entry2 = only_file (dir);
+  tap_ok (entry2 != NULL && strcmp (entry2, entry ? entry : "") != 0, "... under another key");
+  if (entry2 != NULL)
+    unlink (entry2);
+  rmdir (dir);
+  rmdir (tmpl);
+}
+
 static bool strv_has (const char **v, const char *s)
 {
   for (; v != NULL && *v != NULL; v++)
@@ -278,5 +373,6 @@ int main (void)
   test_rules ();
   test_notify ();
   test_features ();
+  test_cache ();
   return tap_done ();
 }
