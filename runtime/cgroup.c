@@ -215,7 +215,8 @@ static int devices_rule (const char *dir, const char *file, const char *type, in
   return write_str (dir, file, rule, err);
 }
 
-/* Devices every container may use, as runc allows them after the config's rules. */
+/* Devices every container may use, appended after the config's rules as runc does
+ * (the default spec's deny-all rule comes first and must not shadow them). */
 static const struct
 {
   const char *type;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -212,6 +213,9 @@ int init_container_main (void *arg)
   syscall (SYS_close_range, 3 + a->keep_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (a->lock_fd >= 0)
     close (a->lock_fd);
+  /* Modes of devices and directories we create are meant literally; the
+   * process's umask is set later from process.user.umask. */
+  umask (0);
   if (container_setup (a, &state_json, &err) < 0)
     return child_fail (a->sync_fd, err);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)

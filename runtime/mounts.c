@@ -145,23 +145,86 @@ static int openat2_in_root (int rootfd, const char *path, int flags, int *out)
   return 0;
 }
 
+/* Append "/NAME" to *RES. */
+static int push_component (char **res, const char *name, size_t len)
+{
+  char *n = NULL;
+  if (asprintf (&n, "%s/%.*s", *res, (int)len, name) < 0)
+    return -1;
+  free (*res);
+  *res = n;
+  return 0;
+}
+
+/* Like filepath-securejoin: the path PATH names when ROOTFD is "/", with
+ * every symlink of the existing prefix expanded and ".." clamped at the
+ * root, so the missing part can be created without following links out. */
+static int secure_join (int rootfd, const char *path, char **out, keel_error **err)
+{
+  _cleanup_free_ char *todo = strdup (path), *res = strdup ("");
+  int hops = 0;
+
+  if (todo == NULL || res == NULL)
+    return keel_err (err, ENOMEM, "resolve `%s`", path);
+  while (*todo != '\0')
+    {
+      char *p = todo, link[4096], *rest;
+      size_t len;
+      ssize_t n;
+      while (*p == '/')
+        p++;
+      len = strcspn (p, "/");
+      rest = p + len;
+      if (len == 0 || (len == 1 && p[0] == '.'))
+        ;
+      else if (len == 2 && p[0] == '.' && p[1] == '.')
+        {
+          char *slash = strrchr (res, '/');
+          if (slash != NULL)
+            *slash = '\0';
+        }
+      else
+        {
+          _cleanup_free_ char *cand = NULL;
+          if (asprintf (&cand, "%s/%.*s", res, (int)len, p) < 0)
+            return keel_err (err, ENOMEM, "resolve `%s`", path);
+          n = readlinkat (rootfd, cand + 1, link, sizeof (link) - 1);
+          if (n >= 0)
+            {
+              char *nt = NULL;
+              if (++hops > 255)
+                return keel_err (err, ELOOP, "resolve `%s` in the rootfs", path);
+              link[n] = '\0';
+              if (link[0] == '/')
+                res[0] = '\0';
+              if (asprintf (&nt, "%s%s", link, rest) < 0)
+                return keel_err (err, ENOMEM, "resolve `%s`", path);
+              free (todo);
+              todo = nt;
+              continue;
+            }
+          if (push_component (&res, p, len) < 0)
+            return keel_err (err, ENOMEM, "resolve `%s`", path);
+        }
+      memmove (todo, rest, strlen (rest) + 1);
+    }
+  *out = *res ? keel_steal_ptr (res) : strdup ("/");
+  return *out == NULL ? keel_err (err, ENOMEM, "resolve `%s`", path) : 0;
+}
+
 /* Resolve PATH inside ROOTFD the way a process chrooted there would (symlinks
  * cannot lead out), creating missing components when CREATE is set (the last
  * one a directory when CREATE_DIR, else an empty file). */
 int resolve_in_root (int rootfd, const char *path, bool create, bool create_dir, int *out, keel_error **err)
 {
-  _cleanup_free_ char *p = strdup (path);
-  size_t len;
+  _cleanup_free_ char *p = NULL;
 
-  if (p == NULL)
-    return keel_err (err, ENOMEM, "resolve `%s`", path);
   if (openat2_in_root (rootfd, path, O_PATH, out) == 0)
     return 0;
   if (errno != ENOENT || !create)
     return keel_err_errno (err, "resolve `%s` in the rootfs", path);
-  len = strlen (p);
-  while (len > 1 && p[len - 1] == '/')
-    p[--len] = '\0';
+  if (secure_join (rootfd, path, &p, err) < 0)
+    return -1;
   for (char *s = p + 1;; s++)
     {
       if (*s != '/' && *s != '\0')

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# The rootfs: default mounts, bind mounts and options, destinations kept inside the rootfs, masked and
+# read-only paths, /dev contents, root.readonly, --no-pivot.
+
+load helpers
+
+setup() { runtime_setup; }
+teardown() { runtime_teardown; }
+
+has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 1; }; }
+mount_line() { grep "^mount=$1 " <<<"$output" | tail -1; }
+
+@test "mounts: the default spec gives proc, sysfs, devpts, shm, mqueue and cgroups with their flags" {
+  run_payload mounts
+  [ "$status" -eq 0 ]
+  [[ "$(mount_line /proc)" == *"fstype=proc"* ]]
+  [[ "$(mount_line /sys)" == *"fstype=sysfs"*"options=ro,nosuid,nodev,noexec"* ]]
+  [[ "$(mount_line /dev/pts)" == *"fstype=devpts"*"options=rw,nosuid,noexec"* ]]
+  [[ "$(mount_line /dev/shm)" == *"fstype=tmpfs"* ]]
+  [[ "$(mount_line /dev/mqueue)" == *"fstype=mqueue"* ]]
+  [[ "$(mount_line /sys/fs/cgroup/memory)" == *"fstype=cgroup"*"options=ro,"* ]]
+  [[ "$(mount_line /)" == *"options=ro,"* ]]   # root.readonly in the default spec
+}
+
+@test "mounts: bind mounts with ro, nosuid, noexec and relative sources; rbind and propagation" {
+  mkdir -p "$B/data" "$TMP/host"
+  echo hi >"$TMP/host/file"
+  bundle_set "$B" '.mounts += [{destination: "/data", type: "bind", source: "data", options: ["rbind", "ro", "nosuid", "noexec", "rprivate"]}, {destination: "/deep/a/b", type: "none", source: $h, options: ["bind"]}, {destination: "/one", type: "bind", source: ($h + "/file"), options: ["bind", "ro"]}]' --arg h "$TMP/host"
+  run_payload mounts
+  [[ "$(mount_line /data)" == *"options=ro,nosuid,nodev,noexec"* || "$(mount_line /data)" == *"options=ro,nosuid,noexec"* ]]
+  [[ "$(mount_line /data)" == *"propagation=private"* ]]
+  [[ "$(mount_line /deep/a/b)" == *"options=rw"* ]]
+  [[ "$(mount_line /one)" == *"options=ro"* ]]
+}
+
+@test "mounts: tmpfs data options and recursive rro" {
+  bundle_set "$B" '.mounts += [{destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["size=1m", "mode=700", "nodev"]}, {destination: "/rro", type: "bind", source: "/sys/fs/cgroup", options: ["rbind", "rro"]}]'
+  run_payload mounts
+  [[ "$(mount_line /scratch)" == *"fstype=tmpfs"*"nodev"* ]]
+  [[ "$(mount_line /scratch)" == *"size=1024k"*"mode=700"* ]]
+  [[ "$(mount_line /rro/memory)" == *"options=ro"* ]]
+}
+
+@test "mounts: a destination through a symlink stays inside the rootfs" {
+  ln -s /../../../../../../tmp/escape "$B/rootfs/evil"
+  mkdir -p "$TMP/host"
+  bundle_set "$B" '.mounts += [{destination: "/evil/sub", type: "bind", source: $h, options: ["bind"]}]' --arg h "$TMP/host"
+  run_payload mounts
+  [ "$status" -eq 0 ]
+  # resolved as /tmp/escape/sub inside the container, never on the host
+  [ -d "$B/rootfs/tmp/escape/sub" ]
+  [ ! -e /tmp/escape ]
+  [[ "$(mount_line /tmp/escape/sub)" == *"mount=/tmp/escape/sub"* ]]
+}
+
+@test "mounts: maskedPaths and readonlyPaths" {
+  bundle_set "$B" '.linux.maskedPaths = ["/proc/keys", "/sys/firmware", "/does/not/exist"] | .linux.readonlyPaths = ["/proc/sys", "/tmp"]'
+  run_payload mounts
+  # a file is covered by /dev/null (on the container's /dev tmpfs), a directory by an empty read-only tmpfs
+  [[ "$(mount_line /proc/keys)" == *"fstype=tmpfs"* ]]
+  [[ "$(mount_line /sys/firmware)" == *"options=ro"* ]]
+  [[ "$(mount_line /proc/sys)" == *"options=ro"* ]]
+  [[ "$(mount_line /tmp)" == *"options=ro"* ]]
+  run_payload cat /proc/keys
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "mounts: /dev holds the default devices, links, pts and linux.devices" {
+  bundle_set "$B" '.linux.devices = [{path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 432, uid: 1000, gid: 5}, {path: "/dev/sub/loopy", type: "b", major: 7, minor: 0}]'
+  run_payload devices
+  [ "$status" -eq 0 ]
+  for d in "null type=c rdev=1:3 mode=0666" "zero type=c rdev=1:5 mode=0666" "full type=c rdev=1:7" \
+    "random type=c rdev=1:8" "urandom type=c rdev=1:9" "tty type=c rdev=5:0 mode=0666"; do
+    grep -q "^dev=/dev/$d" <<<"$output"
+  done
+  grep -q '^dev=/dev/fd type=l .*target=/proc/self/fd' <<<"$output"
+  grep -q '^dev=/dev/stdin type=l .*target=/proc/self/fd/0' <<<"$output"
+  grep -q '^dev=/dev/ptmx type=l .*target=pts/ptmx' <<<"$output"
+  grep -q '^dev=/dev/fuse type=c rdev=10:229 mode=0660 uid=1000 gid=5' <<<"$output"
+  grep -q '^dev=/dev/sub/loopy type=b rdev=7:0 mode=0666' <<<"$output"
+}
+
+@test "mounts: the devices cgroup denies what is not allowed" {
+  # the host's /dev/fuse (c 10:229) bound in is not among the allowed devices
+  bundle_set "$B" '.mounts += [{destination: "/fusedev", type: "bind", source: "/dev/fuse", options: ["bind"]}] | .linux.resources.devices = [{allow: false, access: "rwm"}]'
+  run_payload open /dev/null rw
+  has "open=ok"
+  run_payload open /fusedev r
+  has "open=EPERM"
+  bundle_set "$B" '.linux.resources.devices += [{allow: true, type: "c", major: 10, minor: 229, access: "r"}]'
+  run_payload open /fusedev r
+  has "open=ok"
+}
+
+@test "mounts: root.readonly false leaves / writable; --no-pivot works too" {
+  bundle_set "$B" '.root.readonly = false'
+  run_payload write /hello text
+  has "write=ok"
+  [ "$(cat "$B/rootfs/hello")" = text ]
+  bundle_set "$B" '.process.args = ["payload", "mounts", "/"]'
+  run "$RUNTIME" run --no-pivot -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"mount=/ "* ]]
+}
