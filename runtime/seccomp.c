@@ -538,6 +538,8 @@ int seccomp_program_load (const struct seccomp_program *p, int *notify_fd_out, k
   if (p->notify && notify_fd_out == NULL)
     return keel_err (err, EINVAL, "seccomp: the filter uses SCMP_ACT_NOTIFY but nobody takes the listener fd");
   long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog);
+  if (r < 0 && errno == EACCES)
+    return keel_err_errno (err, "seccomp: loading the filter (needs no_new_privs or CAP_SYS_ADMIN)");
   if (r < 0)
     return keel_err_errno (err, "seccomp: loading the filter");
   /* With TSYNC (and no listener) a positive value is the thread that could
