@@ -270,3 +270,17 @@ notify_config() {
   [ "$output" = "errno=42" ]
   [ ! -e "$TMP/d" ]
 }
+
+@test "without noNewPrivileges an unprivileged process cannot load the filter, and is told why" {
+  command -v setpriv >/dev/null || skip "no setpriv"
+  chmod 755 "$TMP"
+  config "$(allow_with "$(rule mkdir SCMP_ACT_ERRNO)")" false
+  chmod 644 "$TMP/config.json"
+  run setpriv --reuid=65534 --regid=65534 --clear-groups "$RUN" "$TMP/config.json" -- "$PROBE" getpid
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"loading the filter (needs no_new_privs or CAP_SYS_ADMIN): Permission denied"* ]]
+  config "$(allow_with "$(rule mkdir SCMP_ACT_ERRNO)")" true
+  chmod 644 "$TMP/config.json"
+  run setpriv --reuid=65534 --regid=65534 --clear-groups "$RUN" "$TMP/config.json" -- "$PROBE" mkdir "s:$TMP/d" 0755
+  [ "$output" = "errno=1" ]
+}
