@@ -14,6 +14,7 @@
 #include "image.h"
 #include "progress.h"
 #include "reference.h"
+#include "registries_conf.h"
 #include "registry.h"
 #include "store.h"
 #include "util.h"
@@ -330,6 +331,7 @@ struct pull_flags
   const char *platform;
   bool all_platforms;
   bool quiet;
+  const char *registries_conf; /* --registries-conf */
 };
 
 static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error **err)
@@ -343,6 +345,7 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
     OPT_ALL,
     OPT_RETRIES,
     OPT_RATE,
+    OPT_REGCONF,
   };
   static const struct option opts[] = { { "platform", required_argument, NULL, 'p' },
                                         { "all-platforms", no_argument, NULL, OPT_ALL },
@@ -354,6 +357,7 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
                                         { "cert-dir", required_argument, NULL, OPT_CERTDIR },
                                         { "retries", required_argument, NULL, OPT_RETRIES },
                                         { "limit-rate", required_argument, NULL, OPT_RATE },
+                                        { "registries-conf", required_argument, NULL, OPT_REGCONF },
                                         { NULL, 0, NULL, 0 } };
   int c;
 
@@ -394,6 +398,9 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
         if (util_parse_int ("--retries", optarg, 1, 20, &f->ropts.retries, err) < 0)
           return -1;
         break;
+      case OPT_REGCONF:
+        f->registries_conf = optarg;
+        break;
       case OPT_RATE:
         {
           int rate;
@@ -408,11 +415,93 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
   return 0;
 }
 
+/* Pull NAME (normalised) through its endpoints: registries.conf mirrors in order, then the origin
+ * (the [[registry]] location, which may differ from its prefix). The ref recorded is NAME. */
+static int pull_candidate (struct pull *pl, const struct pull_flags *f, const struct registries_conf *conf,
+                           const char *name, struct imagetool_ctx *ctx, keel_error **err)
+{
+  const struct registries_entry *e = registries_conf_find (conf, name);
+  size_t n = e ? e->n_mirrors + 1 : 1;
+
+  if (e != NULL && e->blocked)
+    return keel_err (err, 0, "registry \"%s\" is blocked in registries.conf", e->prefix);
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *loc = e == NULL ? NULL : i < e->n_mirrors ? e->mirrors[i].location : e->location;
+      bool insecure = e != NULL && (i < e->n_mirrors ? e->mirrors[i].insecure : e->insecure);
+      struct registry_options o = f->ropts;
+      _cleanup_free_ char *endpoint = NULL;
+      keel_error *e2 = NULL;
+
+      if (asprintf (&endpoint, "%s%s", loc ? loc : name, loc ? name + strlen (e->prefix) : "") < 0)
+        return keel_err (err, ENOMEM, "pull");
+      if (insecure)
+        o.tls_verify = false;
+      reference_clear (&pl->ref);
+      registry_free (pl->reg);
+      pl->reg = NULL;
+      if (reference_parse (endpoint, &pl->ref, &e2) == 0 && registry_open (&pl->ref, &o, &pl->reg, &e2) == 0
+          && pull (pl, name, &e2) == 0)
+        return 0;
+      if (i + 1 < n)
+        log_msg (&ctx->log, LOG_LEVEL_WARNING, "pull %s from %s: %s; trying the next source", name, endpoint, e2->msg);
+      keel_error_move (err, &e2);
+    }
+  return -1;
+}
+
+/* The names to try for what the user typed: itself when qualified (or no search list is
+ * configured), else one per unqualified-search-registries entry, in order. */
+static int candidates (const struct reference *ref, const struct registries_conf *conf, char ***out, keel_error **err)
+{
+  size_t n = 0;
+  char **v;
+
+  if (ref->qualified || conf->search == NULL || conf->search[0] == NULL)
+    {
+      v = calloc (2, sizeof *v);
+      if (v == NULL || (v[0] = reference_string (ref)) == NULL)
+        return free (v), keel_err (err, ENOMEM, "pull");
+      *out = v;
+      return 0;
+    }
+  while (conf->search[n])
+    n++;
+  v = calloc (n + 1, sizeof *v);
+  if (v == NULL)
+    return keel_err (err, ENOMEM, "pull");
+  for (size_t i = 0; i < n; i++)
+    {
+      _cleanup_free_ char *domain = reference_normalize_domain (conf->search[i]), *s = NULL;
+      struct reference r;
+      /* "alpine" is library/alpine on docker.io only */
+      const char *path = ref->library && strcmp (domain ? domain : "", REFERENCE_DEFAULT_DOMAIN) != 0
+                             ? ref->path + strlen ("library/")
+                             : ref->path;
+      if (asprintf (&s, "%s/%s%s%s", domain ? domain : "", path, ref->digest ? "@" : ":",
+                    ref->digest ? ref->digest : ref->tag)
+          < 0)
+        s = NULL;
+      if (s == NULL || reference_parse (s, &r, err) < 0)
+        {
+          keel_strv_freep (&v);
+          return s ? keel_err_prefix (err, "unqualified-search-registries") : keel_err (err, ENOMEM, "pull");
+        }
+      v[i] = reference_string (&r);
+      reference_clear (&r);
+    }
+  *out = v;
+  return 0;
+}
+
 int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
 {
   struct pull_flags f = { 0 };
   struct pull pl = { 0 };
-  _cleanup_free_ char *name = NULL;
+  struct reference input = { 0 };
+  _cleanup_registries_conf_ struct registries_conf *conf = NULL;
+  _cleanup_strv_ char **names = NULL;
+  const char *name = NULL;
   keel_error *err = NULL;
   int ret = 1;
 
@@ -423,11 +512,10 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
   f.ropts.log = &ctx->log;
   pl.all_platforms = f.all_platforms;
   /* the error already quotes the reference */
-  if (reference_parse (argv[optind], &pl.ref, &err) < 0)
+  if (reference_parse (argv[optind], &input, &err) < 0)
     return cmd_fail (ctx, "pull", err);
-  name = reference_string (&pl.ref);
-  if (name == NULL)
-    goto nomem;
+  if (registries_conf_load (f.registries_conf, &conf, &err) < 0 || candidates (&input, conf, &names, &err) < 0)
+    goto out;
   if ((f.platform ? image_platform_parse (f.platform, &pl.platform, &err) : image_platform_host (&pl.platform, &err))
       < 0)
     goto out;
@@ -435,23 +523,33 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
     goto out;
   pl.progress = progress_new (progress_mode_for (stderr, f.quiet), stderr);
   if (pl.progress == NULL)
-    goto nomem;
-  if (registry_open (&pl.ref, &f.ropts, &pl.reg, &err) < 0 || pull (&pl, name, &err) < 0)
-    goto out;
-  ret = 0;
-  goto out;
-nomem:
-  keel_err (&err, ENOMEM, "pull");
+    {
+      keel_err (&err, ENOMEM, "pull");
+      goto out;
+    }
+  for (char **n = names; *n; n++)
+    {
+      name = *n;
+      if (pull_candidate (&pl, &f, conf, name, ctx, &err) == 0)
+        {
+          ret = 0;
+          break;
+        }
+      if (n[1] != NULL)
+        log_msg (&ctx->log, LOG_LEVEL_WARNING, "%s: %s; trying the next search registry", name, err->msg);
+    }
 out:
-  if (err != NULL)
+  if (ret != 0 && err != NULL)
     {
       keel_err_prefix (&err, "%s", name ? name : argv[optind]);
       ret = cmd_fail (ctx, "pull", err);
     }
+  keel_error_free (ret == 0 ? err : NULL);
   registry_free (pl.reg);
   progress_free (pl.progress);
   store_close (pl.store);
   image_platform_clear (&pl.platform);
   reference_clear (&pl.ref);
+  reference_clear (&input);
   return ret;
 }

@@ -8,7 +8,8 @@ imagetool_libpull_a_SOURCES = \
 	imagetool/registry.c imagetool/registry.h \
 	imagetool/store.c imagetool/store.h \
 	imagetool/progress.c imagetool/progress.h \
-	imagetool/util.c imagetool/util.h
+	imagetool/util.c imagetool/util.h \
+	imagetool/registries_conf.c imagetool/registries_conf.h
 
 bin_PROGRAMS += imagetool/imagetool
 imagetool_imagetool_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)

@@ -22,7 +22,8 @@ struct verb
 static const struct verb verbs[] = {
   { "pull", cmd_pull,
     "pull [--platform OS/ARCH[/VARIANT]|--all-platforms] [--jobs N] [--quiet] [--tls-verify=false]\n"
-    "       [--creds USER:PASS] [--authfile FILE] [--cert-dir DIR] [--retries N] [--limit-rate BYTES] REF\n"
+    "       [--creds USER:PASS] [--authfile FILE] [--cert-dir DIR] [--retries N] [--limit-rate BYTES]\n"
+    "       [--registries-conf FILE] REF\n"
     "       fetch an image into the store" },
   { "images", cmd_images, "images [--format table|json]: list the stored images" },
   { "inspect", cmd_inspect, "inspect [--raw|--config] REF: manifest and config of a stored image" },

@@ -127,7 +127,7 @@ static int check_path (const char *input, const char *path, keel_error **err)
 }
 
 /* Docker's splitDockerDomain: the first component is a domain only when it looks like one. */
-static int split_domain (const char *name, char **domain, char **path)
+static int split_domain (const char *name, char **domain, char **path, bool *qualified, bool *library)
 {
   const char *slash = strchr (name, '/');
   size_t first_len = slash ? (size_t)(slash - name) : 0;
@@ -140,8 +140,11 @@ static int split_domain (const char *name, char **domain, char **path)
         return -1;
       is_domain = strpbrk (first, ".:") != NULL || strcmp (first, "localhost") == 0 || has_upper (first);
     }
+  *qualified = is_domain;
+  *library = false;
   if (!is_domain)
     {
+      *library = strchr (name, '/') == NULL;
       *domain = strdup (REFERENCE_DEFAULT_DOMAIN);
       *path = strchr (name, '/') ? strdup (name) : (asprintf (path, "library/%s", name) < 0 ? NULL : *path);
     }
@@ -159,6 +162,7 @@ static int split_domain (const char *name, char **domain, char **path)
           && strchr (*path, '/') == NULL)
         {
           char *p = NULL;
+          *library = true;
           if (asprintf (&p, "library/%s", *path) < 0)
             p = NULL;
           free (*path);
@@ -199,7 +203,7 @@ static int parse_name_tag (const char *input, char *name, struct reference *out,
     return keel_err (err, 0, "invalid reference \"%s\": empty repository name", input);
   if (strspn (name, "0123456789abcdef") == 64 && name[64] == '\0')
     return keel_err (err, 0, "invalid reference \"%s\": a 64-hex-digit repository name looks like an image ID", input);
-  if (split_domain (name, &out->domain, &out->path) < 0)
+  if (split_domain (name, &out->domain, &out->path, &out->qualified, &out->library) < 0)
     return keel_err (err, ENOMEM, "parse reference");
   if (!domain_valid (out->domain))
     return keel_err (err, 0, "invalid reference \"%s\": invalid registry domain \"%s\"", input, out->domain);
@@ -292,6 +296,8 @@ int reference_copy (struct reference *dst, const struct reference *src, keel_err
   r.path = strdup (src->path);
   r.tag = src->tag ? strdup (src->tag) : NULL;
   r.digest = src->digest ? strdup (src->digest) : NULL;
+  r.qualified = src->qualified;
+  r.library = src->library;
   if (r.domain == NULL || r.path == NULL || (src->tag && r.tag == NULL) || (src->digest && r.digest == NULL))
     {
       reference_clear (&r);

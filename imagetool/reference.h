@@ -14,10 +14,12 @@
 /* A normalised reference: docker.io/library/alpine:latest. */
 struct reference
 {
-  char *domain; /* "docker.io", "quay.io", "127.0.0.1:5000", "localhost" */
-  char *path;   /* "library/alpine" */
-  char *tag;    /* NULL when only a digest was given; "latest" when neither */
-  char *digest; /* "sha256:…" or NULL; when set it decides what is pulled */
+  char *domain;   /* "docker.io", "quay.io", "127.0.0.1:5000", "localhost" */
+  char *path;     /* "library/alpine" */
+  char *tag;      /* NULL when only a digest was given; "latest" when neither */
+  char *digest;   /* "sha256:…" or NULL; when set it decides what is pulled */
+  bool qualified; /* the domain was written, not defaulted (registries.conf search applies otherwise) */
+  bool library;   /* "library/" was added to a single-component docker.io name */
 };
 
 /* Parse S as `docker pull` and `skopeo docker://` do: a name without a domain gets

@@ -264,3 +264,49 @@ EOF_REFS
   [ "$status" -eq 1 ]
   [[ "$output" == *"--jobs: expected a number from 1 to 64"* ]]
 }
+
+@test "registries.conf: insecure, blocked, location rewrite, mirrors in order, unqualified search" {
+  conf="$STORE.conf"
+  run it pull -q --registries-conf /dev/null "$REGISTRY/busybox:t"
+  [ "$status" -eq 1 ] # https to a plain-HTTP registry
+  cat >"$conf" <<EOF_CONF
+unqualified-search-registries = ["127.0.0.1:3", "$REGISTRY"]
+[[registry]]
+location = "$REGISTRY"
+insecure = true
+[[registry]]
+prefix = "blocked.example"
+blocked = true
+[[registry]]
+prefix = "alias.example/team"
+location = "$REGISTRY"
+insecure = true
+[[registry]]
+location = "127.0.0.1:1"
+[[registry.mirror]]
+location = "127.0.0.1:2"
+[[registry.mirror]]
+location = "$REGISTRY"
+insecure = true
+EOF_CONF
+  run it pull -q --registries-conf "$conf" "$REGISTRY/busybox:t"
+  [ "$status" -eq 0 ]
+  run it pull -q --registries-conf "$conf" blocked.example/x:t
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'registry "blocked.example" is blocked in registries.conf'* ]]
+  run it pull -q --registries-conf "$conf" alias.example/team/busybox:layers
+  [ "$status" -eq 0 ]
+  [ -n "$(entry alias.example/team/busybox:layers)" ]
+  # the origin 127.0.0.1:1 and the first mirror are down: the second mirror serves it
+  run it pull --retries 1 --registries-conf "$conf" 127.0.0.1:1/busybox:docker
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"from 127.0.0.1:2/busybox:docker"*"trying the next source"* ]]
+  [ -n "$(entry 127.0.0.1:1/busybox:docker)" ]
+  # unqualified: the search registries in order (the first is down)
+  it rm "$REGISTRY/busybox:t"
+  CONTAINERS_REGISTRIES_CONF="$conf" run it pull --retries 1 busybox:t
+  rm -f "$conf"
+  [ "$status" -eq 0 ]
+  [ -n "$(entry "$REGISTRY/busybox:t")" ]
+  [[ "$output" == *"trying the next search registry"* ]]
+}

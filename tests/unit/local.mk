@@ -27,7 +27,7 @@ print-unit-tests:
 	@echo $(UNIT_TESTS)
 
 # imagetool pure functions (reference grammar, WWW-Authenticate, credentials).
-IMAGETOOL_UNIT_TESTS = tests/unit/test_reference tests/unit/test_auth
+IMAGETOOL_UNIT_TESTS = tests/unit/test_reference tests/unit/test_auth tests/unit/test_registries_conf
 check_PROGRAMS += $(IMAGETOOL_UNIT_TESTS)
 TESTS += $(IMAGETOOL_UNIT_TESTS)
 IMAGETOOL_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/imagetool $(CURL_CFLAGS)
@@ -38,3 +38,6 @@ tests_unit_test_reference_CFLAGS = $(IMAGETOOL_UNIT_CFLAGS)
 tests_unit_test_auth_SOURCES = tests/unit/test_auth.c tests/unit/tap.h
 tests_unit_test_auth_LDADD = $(IMAGETOOL_UNIT_LDADD)
 tests_unit_test_auth_CFLAGS = $(IMAGETOOL_UNIT_CFLAGS)
+tests_unit_test_registries_conf_SOURCES = tests/unit/test_registries_conf.c tests/unit/tap.h
+tests_unit_test_registries_conf_LDADD = $(IMAGETOOL_UNIT_LDADD)
+tests_unit_test_registries_conf_CFLAGS = $(IMAGETOOL_UNIT_CFLAGS)

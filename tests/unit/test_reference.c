@@ -76,6 +76,7 @@ static void test_parts (void)
 
   tap_ok (reference_parse ("registry.example:443/team/app:v2@" D64, &r, &err) == 0, "parse full reference");
   tap_is (r.domain, "registry.example:443", "domain");
+  tap_ok (r.qualified && !r.library, "qualified");
   tap_is (r.path, "team/app", "path");
   tap_is (r.tag, "v2", "tag kept");
   tap_is (r.digest, D64, "digest");
@@ -86,7 +87,19 @@ static void test_parts (void)
   reference_clear (&c);
   reference_clear (&r);
   tap_ok (reference_parse ("alpine", &r, &err) == 0 && r.digest == NULL, "no digest");
+  tap_ok (!r.qualified && r.library, "alpine: unqualified, library/ added");
   tap_is (reference_object (&r), "latest", "the tag is fetched");
+  reference_clear (&r);
+}
+
+static void test_qualified (void)
+{
+  struct reference r;
+  keel_error *err = NULL;
+
+  tap_ok (reference_parse ("docker.io/alpine", &r, &err) == 0 && r.qualified && r.library, "docker.io/alpine");
+  reference_clear (&r);
+  tap_ok (reference_parse ("bitnami/redis", &r, &err) == 0 && !r.qualified && !r.library, "bitnami/redis");
   reference_clear (&r);
 }
 
@@ -141,6 +154,7 @@ int main (void)
 {
   test_normalisation ();
   test_parts ();
+  test_qualified ();
   test_domains ();
   test_errors ();
   return tap_done ();
