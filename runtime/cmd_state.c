@@ -33,7 +33,7 @@ int cmd_state (runtime_globals *g, int argc, char **argv, keel_error **err)
   /* runtime.md "State": no pid once the container is stopped. */
   if (st->status[0] == 's')
     st->pid = 0;
-  if (container_state_json (st, false, &json, err) < 0)
+  if (container_state_json (st, &json, err) < 0)
     return keel_err_prefix (err, "state %s", argv[optind]);
   printf ("%s\n", json);
   return 0;

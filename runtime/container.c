@@ -88,9 +88,9 @@ int container_load (runtime_globals *g, const char *id, state_dir *sd, runtime_s
   return 0;
 }
 
-int container_state_json (runtime_state *st, bool internal, char **out, keel_error **err)
+int container_state_json (runtime_state *st, char **out, keel_error **err)
 {
-  return runtime_state_emit (st, internal, out, NULL, err);
+  return runtime_state_emit (st, RUNTIME_STATE_PRETTY, out, NULL, err);
 }
 
 /* ---- create ---- */
@@ -187,7 +187,7 @@ static int state_json_for_hooks (create_ctx *c, const char *status, char **out, 
                       .pid = c->pid,
                       .bundle = c->bundle,
                       .annotations = c->cfg->annotations };
-  return runtime_state_emit (&s, false, out, NULL, err);
+  return runtime_state_emit (&s, 0, out, NULL, err);
 }
 
 static int write_state (create_ctx *c, keel_error **err)
@@ -435,7 +435,7 @@ int container_start (runtime_globals *g, const char *id, keel_error **err)
     goto out;
   free (st->status);
   st->status = strdup ("running");
-  if (runtime_state_emit (st, false, &json, NULL, err) < 0)
+  if (runtime_state_emit (st, 0, &json, NULL, err) < 0)
     goto out;
   /* runtime.md: a failing poststart hook is logged; the container keeps running. */
   if (hooks_run (cfg, RC_HOOK_POSTSTART, json, &e) < 0)
@@ -553,7 +553,7 @@ int container_destroy (runtime_globals *g, state_dir *sd, runtime_state *st, boo
     return -1;
   free (st->status);
   st->status = strdup ("stopped");
-  if (load_config_copy (sd, &cfg, &e) == 0 && runtime_state_emit (st, false, &json, NULL, &e) == 0)
+  if (load_config_copy (sd, &cfg, &e) == 0 && runtime_state_emit (st, 0, &json, NULL, &e) == 0)
     hooks_run (cfg, RC_HOOK_POSTSTOP, json, &e);
   /* runtime.md: poststop failures are logged, delete goes on. */
   if (e != NULL)

@@ -39,7 +39,7 @@ int container_signal (runtime_state *st, int sig, bool all, keel_error **err);
 /* Parse "KILL", "SIGKILL" or "9". */
 int signal_parse (const char *s, int *sig);
 /* The state as JSON, as `runtime state` prints it. */
-int container_state_json (runtime_state *st, bool internal, char **out, keel_error **err);
+int container_state_json (runtime_state *st, char **out, keel_error **err);
 /* field 22 of /proc/<pid>/stat (0 when the process is gone); *zombie when it has exited. */
 unsigned long long proc_starttime (pid_t pid, bool *zombie);
 /* Wait for our child PID forwarding signals (and proxying a pty); its exit status, 128+N on signal N. */

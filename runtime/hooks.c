@@ -68,6 +68,8 @@ static int run_one (const struct rc_hook *h, const char *state_json, keel_error 
   int status = 0;
   pid_t pid;
 
+  if (access (h->path, X_OK) < 0)
+    return keel_err_errno (err, "cannot execute");
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return keel_err_errno (err, "pipe");
   pid = fork ();
@@ -85,7 +87,6 @@ static int run_one (const struct rc_hook *h, const char *state_json, keel_error 
       /* Our stdout may be a caller's pipe we must not write into. */
       dup2 (2, 1);
       execve (h->path, h->args != NULL && h->args[0] != NULL ? h->args : fallback, h->env != NULL ? h->env : noenv);
-      fprintf (stderr, "runtime: hook `%s`: exec: %s\n", h->path, strerror (errno));
       _exit (127);
     }
   close (pipefd[0]);

@@ -170,7 +170,7 @@ int state_dir_write_state (state_dir *sd, const runtime_state *st, keel_error **
 
   if (path == NULL)
     return keel_err (err, ENOMEM, "state.json");
-  if (runtime_state_emit (st, true, &json, &len, err) < 0)
+  if (runtime_state_emit (st, RUNTIME_STATE_INTERNAL | RUNTIME_STATE_PRETTY, &json, &len, err) < 0)
     return -1;
   return write_file_atomic (path, json, len, 0600, 0, err);
 }

@@ -9,9 +9,10 @@
 #include "cleanup.h"
 #include "json.h"
 
-int runtime_state_emit (const runtime_state *s, bool internal, char **out, size_t *len, keel_error **err)
+int runtime_state_emit (const runtime_state *s, int flags, char **out, size_t *len, keel_error **err)
 {
-  _cleanup_json_gen_ yajl_gen g = json_gen_new (true);
+  _cleanup_json_gen_ yajl_gen g = json_gen_new ((flags & RUNTIME_STATE_PRETTY) != 0);
+  bool internal = (flags & RUNTIME_STATE_INTERNAL) != 0;
 
   if (g == NULL)
     return keel_err (err, ENOMEM, "state.json");

@@ -30,9 +30,15 @@ typedef struct runtime_state
   bool systemd;                 /* reserved for the systemd driver */
 } runtime_state;
 
-/* Emit the state. INTERNAL adds the bookkeeping fields (for the state dir);
- * without it only what `runtime state` prints. */
-int runtime_state_emit (const runtime_state *s, bool internal, char **out, size_t *len, keel_error **err);
+/* Emit the state. RUNTIME_STATE_INTERNAL adds the bookkeeping fields (for the
+ * state dir); without it only what `runtime state` prints. RUNTIME_STATE_PRETTY
+ * indents; hooks get one compact line. */
+enum
+{
+  RUNTIME_STATE_INTERNAL = 1,
+  RUNTIME_STATE_PRETTY = 2,
+};
+int runtime_state_emit (const runtime_state *s, int flags, char **out, size_t *len, keel_error **err);
 /* Parse a state document; NAME is used in messages. */
 int runtime_state_parse (const char *name, const char *buf, size_t len, runtime_state **out, keel_error **err);
 void runtime_state_free (runtime_state *s);

@@ -3,6 +3,8 @@ RUNTIME_SUITES = \
 	tests/runtime/cli.bats \
 	tests/runtime/lifecycle.bats \
 	tests/runtime/process.bats \
-	tests/runtime/mounts.bats
+	tests/runtime/mounts.bats \
+	tests/runtime/errors.bats \
+	tests/runtime/hooks.bats
 TESTS += $(RUNTIME_SUITES)
 EXTRA_DIST += $(RUNTIME_SUITES) tests/runtime/helpers.bash
