@@ -137,7 +137,9 @@ static int load_process_file (const char *path, struct runtime_config **out, kee
   size_t len = 0;
   if (read_file (path, &text, &len, err) < 0)
     return -1;
-  if (asprintf (&doc, "{\"ociVersion\":\"%s\",\"process\":%s}", RUNTIME_CONFIG_OCI_VERSION, text) < 0)
+  if (asprintf (&doc, "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"/\"},\"process\":%s}", RUNTIME_CONFIG_OCI_VERSION,
+                text)
+      < 0)
     return keel_err (err, ENOMEM, "exec");
   return runtime_config_parse (path, doc, strlen (doc), out, err);
 }

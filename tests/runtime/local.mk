@@ -5,6 +5,8 @@ RUNTIME_SUITES = \
 	tests/runtime/process.bats \
 	tests/runtime/mounts.bats \
 	tests/runtime/errors.bats \
-	tests/runtime/hooks.bats
+	tests/runtime/hooks.bats \
+	tests/runtime/terminal.bats \
+	tests/runtime/exec.bats
 TESTS += $(RUNTIME_SUITES)
-EXTRA_DIST += $(RUNTIME_SUITES) tests/runtime/helpers.bash
+EXTRA_DIST += $(RUNTIME_SUITES) tests/runtime/helpers.bash tests/runtime/console_recv.py

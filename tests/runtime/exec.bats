@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# runtime exec: all of the container's namespaces and its cgroup, the process options, the exit status.
+
+load helpers
+
+setup() {
+  runtime_setup
+  bundle_set "$B" '.process.args = ["payload", "sleep", "60"] | .hostname = "inside"'
+  "$RUNTIME" run -d -b "$B" --pid-file "$TMP/pid" "$ID"
+  PID=$(cat "$TMP/pid")
+}
+teardown() { runtime_teardown; }
+
+has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 1; }; }
+
+@test "exec: enters every namespace of the container and its cgroup" {
+  run "$RUNTIME" exec "$ID" payload ns
+  [ "$status" -eq 0 ]
+  for ns in pid net ipc uts mnt; do
+    has "ns.$ns=$(stat -L -c %i "/proc/$PID/ns/$ns")"
+  done
+  run "$RUNTIME" exec "$ID" payload cgroup
+  has "cgroup.memory=/keel/$ID"
+  run "$RUNTIME" exec "$ID" payload hostname
+  has "hostname=inside"
+}
+
+@test "exec: the exit status is the process's, 128+N when killed" {
+  run "$RUNTIME" exec "$ID" payload exit 42
+  [ "$status" -eq 42 ]
+  run "$RUNTIME" exec "$ID" payload kill-self SEGV
+  [ "$status" -eq 139 ]
+}
+
+@test "exec: --env, --cwd, --user, --cap, --no-new-privs" {
+  run "$RUNTIME" exec -e FOO=1 --env BAR=two --cwd /tmp "$ID" payload report
+  has "env.FOO=1"; has "env.BAR=two"; has "cwd=/tmp"
+  run "$RUNTIME" exec -u 1000:1000 "$ID" payload ids
+  has "uid=1000"; has "gid=1000"
+  run "$RUNTIME" exec --cap CAP_NET_RAW "$ID" payload caps
+  grep -q '^CapBnd.names=.*CAP_NET_RAW' <<<"$output"
+  run "$RUNTIME" exec --no-new-privs "$ID" payload nnp
+  has "NoNewPrivs=1"
+}
+
+@test "exec: --process reads a process.json" {
+  jq -n '{args: ["payload", "report"], cwd: "/home", env: ["X=y", "PATH=/bin"], user: {uid: 0, gid: 0}}' >"$TMP/process.json"
+  run "$RUNTIME" exec -p "$TMP/process.json" "$ID"
+  [ "$status" -eq 0 ]
+  has "cwd=/home"; has "env.X=y"
+}
+
+@test "exec: -d with --pid-file leaves the process running in the container" {
+  "$RUNTIME" exec -d --pid-file "$TMP/epid" "$ID" payload sleep 30
+  epid=$(cat "$TMP/epid")
+  kill -0 "$epid"
+  [ "$(stat -L -c %i "/proc/$epid/ns/pid")" = "$(stat -L -c %i "/proc/$PID/ns/pid")" ]
+  grep -q "/keel/$ID" "/proc/$epid/cgroup"
+}
+
+@test "exec: errors for a missing command, a stopped or unknown container" {
+  run "$RUNTIME" exec "$ID" no-such-cmd
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"exec $ID: exec \`no-such-cmd\`: not found in \$PATH"* ]]
+  run "$RUNTIME" exec "nope-$ID" payload ids
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"container \`nope-$ID\` does not exist"* ]]
+  "$RUNTIME" kill "$ID" KILL
+  for _ in $(seq 50); do [ "$("$RUNTIME" state "$ID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  run "$RUNTIME" exec "$ID" payload ids
+  [ "$status" -eq 1 ]
+  [[ "$output" == "runtime: exec $ID: container is stopped" ]]
+}
