@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Start-up benchmark (issue 9): keel's runtime against crun and runc on a busybox /bin/true bundle, markdown on stdout.
+# Usage: runtime.sh [BUILDDIR]   env: BENCH_RUNS (100), BENCH_CONCURRENT (20), BENCH_TMPDIR (/dev/shm), RUNTIME
+# Needs root. crun refuses the hybrid cgroup layout, so for the side-by-side part the script binds hugetlb to a v1
+# hierarchy (the host becomes pure v1) and undoes that on exit; it only removes cgroups its own containers created.
+set -euo pipefail
+
+BUILDDIR=$(cd "${1:-${KEEL_BUILDDIR:-.}}" && pwd)
+RUNTIME=${RUNTIME:-$BUILDDIR/runtime/runtime}
+RUNS=${BENCH_RUNS:-100}
+CONC=${BENCH_CONCURRENT:-20}
+TMPBASE=${BENCH_TMPDIR:-/dev/shm}
+HUGETLB=/sys/fs/cgroup/hugetlb
+PFX=kbench-$$
+
+[ "$(id -u)" = 0 ] || { echo "runtime.sh: needs root" >&2; exit 1; }
+for tool in "$RUNTIME" crun runc hyperfine jq busybox strace /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "runtime.sh: $tool missing" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d "$TMPBASE/keel-bench-rt.XXXXXX")
+BUNDLE=$WORK/bundle
+declare -A RT=(
+  [keel]="$RUNTIME --root $WORK/state-keel"
+  [crun]="crun --root $WORK/state-crun"
+  [runc]="runc --root $WORK/state-runc"
+)
+mounted_hugetlb=0
+made_hugetlb_dir=0
+
+log() { echo "runtime.sh: $*" >&2; }
+
+# Force-delete every container this run may have left, in every runtime.
+delete_ours() {
+  local name id
+  for name in "${!RT[@]}"; do
+    for id in $(${RT[$name]} list -q 2>/dev/null | grep "^$PFX" || true); do
+      ${RT[$name]} delete -f "$id" >/dev/null 2>&1 || true
+    done
+  done
+}
+
+# The cgroups our containers created (crun and runc use /<id>, keel /keel/<id>), deepest first.
+remove_our_cgroups() {
+  find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d -name "$PFX*" 2>/dev/null | sort -r | while read -r d; do
+    rmdir "$d" 2>/dev/null || true
+  done
+}
+
+hugetlb_bound_to_v1() { awk '$1 == "hugetlb" && $2 != 0 { f = 1 } END { exit !f }' /proc/cgroups; }
+
+# Pure v1 for crun: hugetlb is the only controller on the v2 mount here; binding it to v1 empties cgroup2.
+v1_begin() {
+  if [ -z "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+    return 0
+  fi
+  hugetlb_bound_to_v1 && return 0
+  [ -d $HUGETLB ] || { mkdir $HUGETLB && made_hugetlb_dir=1; }
+  mount -t cgroup -o hugetlb none $HUGETLB
+  mounted_hugetlb=1
+}
+
+# Undo v1_begin. The hierarchy we mounted was empty, so keel's /keel parent in it is ours; it must go (and its
+# css die, which is asynchronous) before the unmount really returns hugetlb to cgroup2: retry until it has.
+v1_end() {
+  local try
+  [ $mounted_hugetlb = 1 ] || return 0
+  for try in $(seq 40); do
+    if ! mountpoint -q $HUGETLB; then
+      mount -t cgroup -o hugetlb none $HUGETLB || break
+    fi
+    rmdir $HUGETLB/keel 2>/dev/null || true
+    if [ -n "$(find $HUGETLB -mindepth 1 -type d -print -quit)" ]; then
+      sleep 0.25
+      continue
+    fi
+    umount $HUGETLB || true
+    sleep 0.25
+    hugetlb_bound_to_v1 || break
+  done
+  mountpoint -q $HUGETLB && umount $HUGETLB 2>/dev/null || true
+  [ $made_hugetlb_dir = 1 ] && rmdir $HUGETLB 2>/dev/null || true
+  mounted_hugetlb=0
+  if hugetlb_bound_to_v1; then
+    log "WARNING: hugetlb is still bound to v1 (children left in it?); see $HUGETLB after mounting it"
+  fi
+}
+
+cleanup() {
+  delete_ours
+  remove_our_cgroups
+  v1_end
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# busybox-static rootfs + runc's default config (ociVersion 1.0.x, which crun 1.8 accepts) running /bin/true.
+make_bundle() {
+  local a
+  mkdir -p "$BUNDLE"/rootfs/{bin,dev,etc,proc,sys,tmp}
+  cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
+  for a in true sh; do ln -s busybox "$BUNDLE/rootfs/bin/$a"; done
+  (cd "$BUNDLE" && runc spec)
+  jq '.process.args = ["/bin/true"] | .process.terminal = false' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+  mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+}
+
+cgroup_layout() {
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    echo "v2 (unified)"
+  elif [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+    echo "hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified with: $(cat /sys/fs/cgroup/unified/cgroup.controllers))"
+  else
+    echo "v1 (no controller on cgroup2)"
+  fi
+}
+
+# hyperfine_table JSON: one markdown row per command: name | median ms | mean ± sd | ratio vs crun (when measured).
+hyperfine_rows() {
+  jq -r '
+    (.results | map(select(.command == "crun")) | first | .median) as $c
+    | .results[] | "| \(.command) | \(.median * 1000 | . * 100 | round / 100) | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) | \(.min * 1000 | . * 100 | round / 100) | \(if $c then (.median / $c | . * 100 | round / 100 | tostring) else "-" end) |"' "$1"
+}
+
+table_head() {
+  echo "| command | median ms | mean ± sd ms | min ms | median / crun |"
+  echo "|---|---|---|---|---|"
+}
+
+# bench_run NAME... : RUNS sequential `run` of each runtime (+ the unshare/chroot floor) in one hyperfine.
+bench_run() {
+  local json=$WORK/run-$1.json name args=()
+  shift
+  for name in "$@"; do
+    args+=(-n "$name" "${RT[$name]} run -b $BUNDLE $PFX-r-$name")
+  done
+  args+=(-n floor "unshare -m -u -i -n -p -f chroot $BUNDLE/rootfs /bin/true")
+  hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null
+  table_head
+  hyperfine_rows "$json"
+}
+
+# bench_csd NAME... : RUNS sequential create + start + delete -f (through sh, whose start-up hyperfine subtracts).
+bench_csd() {
+  local json=$WORK/csd-$1.json name rt id args=()
+  shift
+  for name in "$@"; do
+    rt=${RT[$name]}
+    id=$PFX-c-$name
+    args+=(-n "$name" "$rt create -b $BUNDLE $id && $rt start $id && $rt delete -f $id")
+  done
+  hyperfine --style none --warmup 3 --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null
+  table_head
+  hyperfine_rows "$json"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# CONC containers created and started at once; wall time in ms of one burst.
+burst_once() {
+  local rt=$1 tag=$2 i t0 t1
+  t0=$(date +%s%N)
+  for i in $(seq "$CONC"); do
+    ($rt create -b "$BUNDLE" "$PFX-b$tag-$i" && $rt start "$PFX-b$tag-$i") >/dev/null 2>&1 &
+  done
+  wait
+  t1=$(date +%s%N)
+  for i in $(seq "$CONC"); do $rt delete -f "$PFX-b$tag-$i" >/dev/null 2>&1 || true; done
+  echo $(((t1 - t0) / 1000000))
+}
+
+# Median burst time over 7 bursts, and the median peak RSS (KiB) of the runtime process during `create` over 7.
+bench_burst_rss() {
+  local name rt i b r
+  echo "| runtime | $CONC concurrent create+start, median ms (7 bursts) | ratio vs crun | peak RSS of \`create\`, median KiB | ratio vs crun |"
+  echo "|---|---|---|---|---|"
+  declare -A B R
+  for name in "$@"; do
+    rt=${RT[$name]}
+    B[$name]=$(for i in $(seq 7); do burst_once "$rt" "$name$i"; done | median)
+    R[$name]=$(for i in $(seq 7); do
+      /usr/bin/time -f %M -o "$WORK/rss" $rt create -b "$BUNDLE" "$PFX-m-$name" >/dev/null 2>&1
+      cat "$WORK/rss"
+      $rt delete -f "$PFX-m-$name" >/dev/null 2>&1
+    done | median)
+  done
+  for name in "$@"; do
+    b=$(awk -v a="${B[$name]}" -v c="${B[crun]:-0}" 'BEGIN { if (c > 0) printf "%.2f", a / c; else print "-" }')
+    r=$(awk -v a="${R[$name]}" -v c="${R[crun]:-0}" 'BEGIN { if (c > 0) printf "%.2f", a / c; else print "-" }')
+    echo "| $name | ${B[$name]} | $b | ${R[$name]} | $r |"
+  done
+}
+
+# Smallest v1/v2 memory limit with which `run /bin/true` succeeds, from a ladder of sizes; "refused" when the
+# runtime rejects memory limits outright.
+min_memory() {
+  local name=$1 rt=${RT[$1]} kib b=$WORK/bundle-mem out
+  rm -rf "$b"
+  mkdir -p "$b"
+  ln -s "$BUNDLE/rootfs" "$b/rootfs"
+  for kib in 256 384 512 768 1024 1536 2048 4096 8192 16384 32768; do
+    jq --argjson l $((kib * 1024)) '.linux.resources.memory = { limit: $l }' "$BUNDLE/config.json" >"$b/config.json"
+    if out=$(timeout 20 $rt run -b "$b" "$PFX-mem-$name" 2>&1 </dev/null); then
+      echo "$kib KiB"
+      return
+    fi
+    $rt delete -f "$PFX-mem-$name" >/dev/null 2>&1 || true
+    if grep -q "not implemented" <<<"$out"; then
+      echo "n/a, resources not enforced yet (\`${out##*: }\`)"
+      return
+    fi
+  done
+  echo "> 32 MiB"
+}
+
+# Where keel's time goes: syscall time (strace -f -c -w) and CPU vs wall (perf stat) for one `run`.
+profile() {
+  local rt=${RT[keel]} id=$PFX-p
+  echo '```'
+  echo "\$ strace -f -c -w -S time runtime run -b BUNDLE ID   (top 15 by wall time in syscalls)"
+  strace -f -c -w -S time -o "$WORK/strace" $rt run -b "$BUNDLE" "$id" >/dev/null 2>&1 || true
+  head -n 17 "$WORK/strace"
+  grep -E '^-+ |total' "$WORK/strace" | tail -n 1
+  echo
+  echo "\$ strace -f -c -w crun run ... (totals only, for comparison)"
+  strace -f -c -w -o "$WORK/strace-crun" ${RT[crun]} run -b "$BUNDLE" "$id-crun" >/dev/null 2>&1 || true
+  tail -n 1 "$WORK/strace-crun"
+  echo '```'
+  if perf stat -o "$WORK/perf" -r 20 -e task-clock,context-switches,cpu-migrations,page-faults \
+    $rt run -b "$BUNDLE" "$id" >/dev/null 2>&1; then
+    echo
+    echo '```'
+    echo "\$ perf stat -r 20 -e task-clock,context-switches,cpu-migrations,page-faults runtime run -b BUNDLE ID"
+    grep -vE '^\s*$|^#' "$WORK/perf"
+    echo '```'
+  fi
+}
+
+make_bundle
+fs="$(stat -f -c %T "$WORK") ($(df --output=source "$WORK" | tail -n 1) at $(df --output=target "$WORK" | tail -n 1))"
+echo "### runtime start-up"
+echo
+echo "- bundle: busybox-static rootfs, \`runc spec\` config (namespaces pid, net, ipc, uts, mnt; cgroups on; default devices; no seccomp profile), process \`/bin/true\`; bundle and state roots on $fs"
+echo "- keel: \`$RUNTIME\` ($(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo '?')); $(crun --version | head -n 1); $(runc --version | head -n 1)"
+echo "- floor: \`unshare -m -u -i -n -p -f chroot ROOTFS /bin/true\`"
+echo "- $RUNS runs each after 3 warm-up runs (hyperfine 1.15, \`-N\` for run; create+start+delete go through sh, whose start-up hyperfine subtracts)"
+echo
+echo "#### host layout: $(cgroup_layout) (crun refuses it, so keel and runc only)"
+echo
+echo "\`runtime run\` ×$RUNS:"
+echo
+bench_run hybrid keel runc
+echo
+v1_begin
+echo "#### pure v1 (hugetlb bound to a v1 hierarchy for this part; layout: $(cgroup_layout)), all three side by side"
+echo
+echo "\`run\` ×$RUNS:"
+echo
+bench_run v1 keel crun runc
+echo
+echo "\`create\` + \`start\` + \`delete -f\` ×$RUNS:"
+echo
+bench_csd v1 keel crun runc
+echo
+bench_burst_rss keel crun runc
+echo
+echo "Smallest memory limit with which \`run /bin/true\` succeeds (ladder 256 KiB … 32 MiB, v1 memory.limit_in_bytes):"
+echo
+for name in keel crun runc; do echo "- $name: $(min_memory "$name")"; done
+echo
+echo "#### where keel's time goes"
+echo
+profile
+delete_ours
+remove_our_cgroups
+v1_end
+echo
+echo "After the run the layout is back to: $(cgroup_layout)"
