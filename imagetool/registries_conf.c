@@ -44,6 +44,26 @@ static char *trim (char *s)
   return s;
 }
 
+/* Cut LINE at a '#' that is not inside a string. */
+static void strip_comment (char *line)
+{
+  char quote = 0;
+  for (char *c = line; *c; c++)
+    {
+      if (quote == '"' && *c == '\\' && c[1] != '\0')
+        c++;
+      else if (quote != 0 && *c == quote)
+        quote = 0;
+      else if (quote == 0 && (*c == '"' || *c == '\''))
+        quote = *c;
+      else if (quote == 0 && *c == '#')
+        {
+          *c = '\0';
+          return;
+        }
+    }
+}
+
 /* A basic or literal TOML string at *s; advances *s past it. */
 static char *parse_string (struct parser *p, const char **s)
 {
@@ -226,8 +246,7 @@ int registries_conf_parse (const char *name, const char *text, struct registries
     {
       char *l, *eq;
       p.line++;
-      if (strchr (line, '#') && !strchr (line, '"'))
-        *strchr (line, '#') = '\0';
+      strip_comment (line);
       l = trim (line);
       if (pending != NULL)
         {

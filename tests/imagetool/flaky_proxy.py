@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""A reverse proxy for the pull tests: the first request for each path gets 429 (Retry-After: 1) for
-manifests and /v2/, 503 for blobs; later ones are forwarded to the registry. Prints its port on stdout
-and logs one line per request (status, method, path) to the file given as the second argument."""
+"""A reverse proxy for the pull tests. usage: flaky_proxy.py UPSTREAM LOG [redirect STORAGE]
+Default mode: the first request for each path gets 429 (Retry-After: 1) for manifests and /v2/, 503
+for blobs; later ones are forwarded to the registry. Redirect mode: every blob GET is answered with a
+307 to http://localhost:PORT/cdn/<digest> (another host name, as object storage would be), served from
+the registry's STORAGE directory; the log says whether that request carried an Authorization header.
+Prints its port on stdout; logs one line per request (status, method, path) to LOG."""
 import http.client
 import http.server
 import socketserver
@@ -10,6 +13,8 @@ import threading
 
 UPSTREAM = sys.argv[1]  # host:port of a plain-HTTP registry
 LOG = sys.argv[2]
+REDIRECT = len(sys.argv) > 4 and sys.argv[3] == "redirect"
+STORAGE = sys.argv[4] if REDIRECT else None
 seen = set()
 lock = threading.Lock()
 
@@ -24,7 +29,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock, open(LOG, "a") as f:
             f.write(f"{status} {self.command} {self.path}\n")
 
+    def cdn(self):
+        digest = self.path.rsplit("/", 1)[1]
+        hexd = digest.split(":", 1)[1]
+        auth = "auth=yes" if "Authorization" in self.headers else "auth=no"
+        with open(f"{STORAGE}/docker/registry/v2/blobs/sha256/{hexd[:2]}/{hexd}/data", "rb") as f:
+            body = f.read()
+        self.record(f"200 {auth}")
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def handle_any(self):
+        if REDIRECT:
+            if self.path.startswith("/cdn/"):
+                return self.cdn()
+            if "/blobs/" in self.path and self.command == "GET":
+                self.record(307)
+                self.send_response(307)
+                port = self.server.server_address[1]
+                self.send_header("Location", f"http://localhost:{port}/cdn/" + self.path.rsplit("/", 1)[1])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            return self.forward()
         key = (self.command, self.path)
         with lock:
             first = key not in seen
@@ -38,6 +67,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        self.forward()
+
+    def forward(self):
         conn = http.client.HTTPConnection(UPSTREAM, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
         conn.request(self.command, self.path, headers=headers)

@@ -69,3 +69,18 @@ it() {
   run it pull -q --tls-verify=false "$REGISTRY/private/busybox:t"
   [ "$status" -eq 0 ]
 }
+
+@test "blob redirects to another host are followed without the registry's Authorization header" {
+  "$KEEL_PYTHON" "$BATS_TEST_DIRNAME/flaky_proxy.py" "$REGISTRY" "$TMP/proxy.log" redirect "$REGISTRY_DIR/storage" >"$TMP/port" &
+  proxy=$!
+  for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+  run it pull -q --tls-verify=false --creds "$CREDS" "127.0.0.1:$(cat "$TMP/port")/private/busybox:t"
+  kill $proxy
+  cat "$TMP/proxy.log"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c '^307 GET /v2/private/busybox/blobs/' "$TMP/proxy.log")" -eq 4 ]
+  [ "$(grep -c '^200 auth=no GET /cdn/sha256:' "$TMP/proxy.log")" -eq 4 ]
+  ! grep -q 'auth=yes' "$TMP/proxy.log"
+  run it fsck
+  [ "$status" -eq 0 ]
+}

@@ -7,7 +7,7 @@
 #include "registries_conf.h"
 #include "tap.h"
 
-static const char conf_text[] = "# a comment\n"
+static const char conf_text[] = "# a comment with \"quotes\" and 'more'\n"
                                 "short-name-mode = \"enforcing\"\n"
                                 "unqualified-search-registries = [\"registry.example\",\n"
                                 "   'docker.io' ]   \n"
@@ -15,7 +15,7 @@ static const char conf_text[] = "# a comment\n"
                                 "[aliases]\n"
                                 "  \"podman\" = \"quay.io/podman/stable\"\n"
                                 "[[registry]]\n"
-                                "location = \"127.0.0.1:5000\"\n"
+                                "location = \"127.0.0.1:5000\" # where \"it\" is\n"
                                 "insecure = true\n"
                                 "[[registry.mirror]]\n"
                                 "location = \"mirror.example/cache\"\n"
@@ -73,6 +73,15 @@ int main (void)
           "top-level unknown key ignored");
   registries_conf_free (c);
   tap_ok (registries_conf_parse ("t.conf", "", &c, &err) == 0 && c->search == NULL && c->n_entries == 0, "empty");
+  registries_conf_free (c);
+  tap_ok (registries_conf_parse ("t.conf", "[[registry]]\nlocation = \"a#b\"\n", &c, &err) == 0
+              && strcmp (c->entries[0].location, "a#b") == 0,
+          "# inside a string is not a comment");
+  registries_conf_free (c);
+  c = NULL;
+  /* the distribution's own file (all comments and examples) must load */
+  tap_ok (registries_conf_load ("/etc/containers/registries.conf", &c, &err) == 0, "the system registries.conf (%s)",
+          err ? err->msg : "ok");
   registries_conf_free (c);
   return tap_done ();
 }
