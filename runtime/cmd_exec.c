@@ -230,6 +230,7 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
   pid_t pid;
   enum sync_type t;
   _cleanup_free_ char *msg = NULL;
+  _cleanup_seccomp_program_ struct seccomp_program *filter = NULL;
   init_args a = { .cfg = cfg,
                   .fifo_fd = -1,
                   .lock_fd = -1,
@@ -240,6 +241,15 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
 
   if (p->terminal && o->console_socket == NULL && o->detach)
     return keel_err (err, 0, "--tty with --detach needs --console-socket");
+  /* The container's seccomp profile applies to exec'd processes too. */
+  if (cfg->linux_ != NULL && cfg->linux_->seccomp != NULL)
+    {
+      if (seccomp_compile (cfg->linux_->seccomp, &filter, err) < 0)
+        return -1;
+      if (seccomp_program_uses_notify (filter))
+        return keel_err (err, 0, "linux.seccomp.listenerPath: not supported for exec yet");
+      a.seccomp = filter;
+    }
   if (target_namespaces (cfg, st->pid, err) < 0 || ns_join_paths (cfg, true, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

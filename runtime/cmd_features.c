@@ -9,6 +9,7 @@
 #include "runtime.h"
 #include "runtime_config.h"
 #include "runtime_state.h"
+#include "seccomp.h"
 
 static const char *const hooks[]
     = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
@@ -82,6 +83,7 @@ int cmd_features (runtime_globals *g, int argc, char **argv, keel_error **err)
 {
   _cleanup_strv_ char **caps = NULL;
   _cleanup_free_ char *out = NULL;
+  _cleanup_free_ const char **actions = NULL, **operators = NULL, **archs = NULL;
   int last = rc_capability_last ();
   runtime_features f = { .oci_version_min = "1.0.0",
                          .oci_version_max = KEEL_OCI_VERSION,
@@ -106,6 +108,10 @@ int cmd_features (runtime_globals *g, int argc, char **argv, keel_error **err)
     if (rc_capability_name (i) != NULL)
       caps[n++] = strdup (rc_capability_name (i));
   f.capabilities = caps;
+  f.seccomp_enabled = true;
+  f.seccomp_actions = actions = seccomp_supported_actions ();
+  f.seccomp_operators = operators = seccomp_supported_operators ();
+  f.seccomp_archs = archs = seccomp_supported_archs ();
   if (runtime_features_emit (&f, &out, NULL, err) < 0)
     return keel_err_prefix (err, "features");
   printf ("%s\n", out);

@@ -107,6 +107,7 @@ typedef struct create_ctx
   pid_t pid;
   int sync_fd;
   int fifo_fd;
+  struct seccomp_program *seccomp;
 } create_ctx;
 
 /* config-linux.md "Sysctl": only namespaced keys; refuse the rest before touching anything. */
@@ -163,10 +164,10 @@ static int load_config (create_ctx *c, keel_error **err)
     return keel_err (err, 0,
                      "config.json: .process.terminal is true: --console-socket is required "
                      "(or use `run` in the foreground)");
-  if (c->cfg->linux_ != NULL && c->cfg->linux_->seccomp != NULL)
-    return keel_err (err, 0,
-                     "config.json: .linux.seccomp: not implemented yet (seccomp issue); "
-                     "remove it to run this container");
+  /* Compiled here, before anything is touched, so a bad profile fails early. */
+  if (c->cfg->linux_ != NULL && c->cfg->linux_->seccomp != NULL
+      && seccomp_compile (c->cfg->linux_->seccomp, &c->seccomp, err) < 0)
+    return -1;
   if (cgroup_check_resources (c->cfg, err) < 0 || check_sysctls (c->cfg, err) < 0)
     return -1;
   return cgroup_resolve (c->cfg, c->o->id, &c->cg, err);
@@ -217,6 +218,39 @@ static int write_pid_file (const char *path, pid_t pid, keel_error **err)
   return write_file_atomic (path, buf, (size_t)n, 0644, 0, err);
 }
 
+/* READY, possibly preceded by the seccomp NOTIFY fd for listenerPath. */
+static int wait_ready (create_ctx *c, const char *state_json, keel_error **err)
+{
+  const struct rc_seccomp *s = c->cfg->linux_ != NULL ? c->cfg->linux_->seccomp : NULL;
+  _cleanup_free_ char *text = NULL;
+  enum sync_type t;
+  int fd = -1, r;
+
+  if (sync_recv (c->sync_fd, &t, &text, &fd, err) < 0)
+    return -1;
+  if (t == SYNC_SECCOMP)
+    {
+      if (fd < 0 || s == NULL || s->listener_path == NULL)
+        {
+          if (fd >= 0)
+            close (fd);
+          return keel_err (err, 0, "linux.seccomp: unexpected notify fd");
+        }
+      r = seccomp_send_listener (s->listener_path, fd, state_json, s->listener_metadata, err);
+      close (fd);
+      if (r < 0)
+        return -1;
+      return sync_expect (c->sync_fd, SYNC_READY, NULL, NULL, err);
+    }
+  if (fd >= 0)
+    close (fd);
+  if (t == SYNC_ERROR)
+    return keel_err (err, 0, "%s", text != NULL ? text : "the container's init failed");
+  if (t != SYNC_READY)
+    return keel_err (err, 0, "sync: expected message %d, got %d", SYNC_READY, t);
+  return 0;
+}
+
 /* The parent's half of the sync protocol. */
 static int drive_child (create_ctx *c, int *pty, keel_error **err)
 {
@@ -254,7 +288,7 @@ static int drive_child (create_ctx *c, int *pty, keel_error **err)
       else
         *pty = master;
     }
-  if (sync_expect (c->sync_fd, SYNC_READY, NULL, NULL, err) < 0)
+  if (wait_ready (c, json, err) < 0)
     return -1;
   if (write_state (c, err) < 0)
     return -1;
@@ -302,7 +336,8 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
                    .no_new_keyring = c->o->no_new_keyring,
                    .terminal = c->cfg->process->terminal,
                    .cgroup_paths = c->cg.paths,
-                   .process = c->cfg->process };
+                   .process = c->cfg->process,
+                   .seccomp = c->seccomp };
   ns_clone_flags (c->cfg, &clone_flags, &unshare_flags, err);
   if (ns_prepare_parent (c->cfg, err) < 0)
     {
@@ -372,6 +407,7 @@ out:
     state_dir_close (&c.sd);
   cgroup_set_free (&c.cg);
   runtime_config_free (c.cfg);
+  seccomp_program_free (c.seccomp);
   free (c.bundle);
   free (c.rootfs);
   return r;

@@ -199,7 +199,7 @@ static int container_setup (const init_args *a, char **state_json, keel_error **
     return -1;
   if (a->terminal && terminal_setup (a, err) < 0)
     return -1;
-  return process_apply (a->process, cfg->linux_ != NULL ? cfg->linux_->personality : NULL, a->no_new_keyring, err);
+  return process_apply (a, err);
 }
 
 int init_container_main (void *arg)
@@ -244,7 +244,7 @@ int init_exec_main (void *arg)
     return child_fail (a->sync_fd, err);
   if (a->terminal && terminal_setup (a, &err) < 0)
     return child_fail (a->sync_fd, err);
-  if (process_apply (a->process, a->cfg->linux_ != NULL ? a->cfg->linux_->personality : NULL, true, &err) < 0)
+  if (process_apply (a, &err) < 0)
     return child_fail (a->sync_fd, err);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     return child_fail (a->sync_fd, err);

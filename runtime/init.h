@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "runtime_config.h"
+#include "seccomp.h"
 
 /* Messages on the SOCK_SEQPACKET socketpair: a type, then text (errors,
  * state JSON) or nothing; SYNC_PTY carries the pty master via SCM_RIGHTS. */
@@ -16,6 +17,7 @@ enum sync_type
   SYNC_HOOKS,      /* child → parent: mounts done, run prestart/createRuntime */
   SYNC_HOOKS_DONE, /* parent → child: state JSON for the container-side hooks */
   SYNC_PTY,        /* child → parent: the pty master */
+  SYNC_SECCOMP,    /* child → parent: the seccomp NOTIFY fd, for linux.seccomp.listenerPath */
   SYNC_READY,      /* child → parent: about to block on exec.fifo */
   SYNC_ERROR,      /* either way: what failed; the receiver gives up */
 };
@@ -42,6 +44,7 @@ typedef struct init_args
   bool terminal;       /* allocate a pty and send its master to the parent */
   char **cgroup_paths; /* for mounting the container's own cgroups */
   const struct rc_process *process;
+  const struct seccomp_program *seccomp; /* compiled by the parent; NULL without linux.seccomp */
 } init_args;
 
 /* clone3 with FLAGS (and the parent's setns/unshare for pid and time
@@ -74,8 +77,8 @@ int devices_links (int rootfd, keel_error **err);
 int terminal_setup (const init_args *a, keel_error **err);
 int terminal_send_to_socket (const char *socket_path, int master, keel_error **err);
 /* caps.c / rlimits.c / process */
-int process_apply (const struct rc_process *p, const struct rc_personality *pers, bool no_new_keyring,
-                   keel_error **err);
+/* Everything about the process but the exec; loads the seccomp filter last. */
+int process_apply (const init_args *a, keel_error **err);
 int caps_apply (const struct rc_process *p, keel_error **err);
 int caps_drop_bounding (const struct rc_process *p, keel_error **err);
 int rlimits_apply (const struct rc_process *p, keel_error **err);

@@ -114,8 +114,28 @@ static int set_personality (const struct rc_personality *pers, keel_error **err)
   return 0;
 }
 
-int process_apply (const struct rc_process *p, const struct rc_personality *pers, bool no_new_keyring, keel_error **err)
+/* seccomp.h: the filter is loaded by the child, and a NOTIFY fd goes to the
+ * parent, which hands it to listenerPath. */
+static int load_seccomp (const init_args *a, keel_error **err)
 {
+  int notify = -1, r;
+  if (a->seccomp == NULL)
+    return 0;
+  if (seccomp_program_load (a->seccomp, seccomp_program_uses_notify (a->seccomp) ? &notify : NULL, err) < 0)
+    return keel_err_prefix (err, "linux.seccomp");
+  if (notify < 0)
+    return 0;
+  r = sync_send (a->sync_fd, SYNC_SECCOMP, NULL, notify, err);
+  close (notify);
+  return r;
+}
+
+int process_apply (const init_args *a, keel_error **err)
+{
+  const struct rc_process *p = a->process;
+  const struct rc_personality *pers = a->cfg->linux_ != NULL ? a->cfg->linux_->personality : NULL;
+  bool no_new_keyring = a->no_new_keyring;
+
   /* A session keyring of its own, so containers do not share the host's (runc does the same). */
   if (!no_new_keyring && syscall (SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 && errno != ENOSYS)
     return keel_err_errno (err, "create a session keyring");
@@ -124,6 +144,10 @@ int process_apply (const struct rc_process *p, const struct rc_personality *pers
     return -1;
   if (p->cwd != NULL && chdir (p->cwd) < 0)
     return keel_err_errno (err, "process.cwd: chdir `%s`", p->cwd);
+  /* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
+   * while still root, as runc does (the profile must then allow the rest). */
+  if (!p->no_new_privileges && load_seccomp (a, err) < 0)
+    return -1;
   if (caps_drop_bounding (p, err) < 0 || switch_user (p, err) < 0)
     return -1;
   if (p->user.has_umask)
@@ -135,6 +159,8 @@ int process_apply (const struct rc_process *p, const struct rc_personality *pers
   /* config.md "noNewPrivileges". */
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return keel_err_errno (err, "process.noNewPrivileges");
+  if (p->no_new_privileges && load_seccomp (a, err) < 0)
+    return -1;
   return 0;
 }
 

@@ -30,3 +30,4 @@ expect_create_failure() {
   [[ "$output" == "runtime: create $ID: "*"$1"* ]]
   assert_no_leftovers "$ID" "$B"
 }
+

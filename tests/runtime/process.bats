@@ -127,3 +127,19 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   has "fd.3=/dev/null"; has "env.LISTEN_FDS=1"; has "env.LISTEN_PID=1"
   ! grep -q '^fd.4=' <<<"$output"
 }
+
+@test "process: linux.seccomp is loaded, with and without noNewPrivileges, and applies to exec too" {
+  bundle_set "$B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["getcwd"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+  run_payload cwd
+  has "cwd=error:EPERM"
+  bundle_set "$B" '.process.noNewPrivileges = false'
+  run_payload seccomp
+  has "Seccomp=2"
+  bundle_set "$B" '.process.args = ["payload", "sleep", "30"]'
+  "$RUNTIME" run -d -b "$B" "$ID"
+  run "$RUNTIME" exec "$ID" payload cwd
+  has "cwd=error:EPERM"
+  "$RUNTIME" delete -f "$ID"
+  bundle_set "$B" '.linux.seccomp.defaultAction = "SCMP_ACT_BOGUS"'
+  expect_create_failure "linux.seccomp.defaultAction"
+}
