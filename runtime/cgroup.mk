@@ -1,1 +1,23 @@
 # runtime/libcgroupres.a: linux.resources written to cgroup v1/hybrid/v2 files, v2 device eBPF (linked into runtime).
+# The runtime links it with: runtime/libcgroupres.a $(SPEC_LIBS) (include runtime/cgroup_resources.h).
+noinst_LIBRARIES += runtime/libcgroupres.a
+runtime_libcgroupres_a_SOURCES = runtime/cgroup_resources.c runtime/cgroup_resources.h \
+	runtime/cgroup_devices_bpf.c runtime/cgroup_devices_bpf.h
+runtime_libcgroupres_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
+CGROUPRES_LIBS = runtime/libcgroupres.a $(SPEC_LIBS)
+
+# Unit tests: every translation against a fake cgroup tree in a temp dir; the BPF program builder.
+check_PROGRAMS += tests/unit/test_cgroup_resources
+TESTS += tests/unit/test_cgroup_resources
+tests_unit_test_cgroup_resources_SOURCES = tests/unit/test_cgroup_resources.c tests/unit/tap.h
+tests_unit_test_cgroup_resources_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cgroup_resources_LDADD = $(CGROUPRES_LIBS)
+
+# cgroup-apply: applies linux.resources of a config to given cgroup dirs, optionally runs a command inside.
+check_PROGRAMS += tests/runtime/cgroup-apply
+tests_runtime_cgroup_apply_SOURCES = tests/runtime/cgroup-apply.c
+tests_runtime_cgroup_apply_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
+tests_runtime_cgroup_apply_LDADD = $(CGROUPRES_LIBS)
+
+TESTS += tests/runtime/cgroup_resources.bats
+EXTRA_DIST += tests/runtime/cgroup_resources.bats
