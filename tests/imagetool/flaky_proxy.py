@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""A reverse proxy for the pull tests. usage: flaky_proxy.py UPSTREAM LOG [redirect STORAGE]
+"""A reverse proxy for the pull tests. usage: flaky_proxy.py UPSTREAM LOG [redirect STORAGE | schema1]
 Default mode: the first request for each path gets 429 (Retry-After: 1) for manifests and /v2/, 503
 for blobs; later ones are forwarded to the registry. Redirect mode: every blob GET is answered with a
 307 to http://localhost:PORT/cdn/<digest> (another host name, as object storage would be), served from
 the registry's STORAGE directory; the log says whether that request carried an Authorization header.
+Schema1 mode: manifests are answered with a Docker schema1 manifest (signed media type).
 Prints its port on stdout; logs one line per request (status, method, path) to LOG."""
 import http.client
 import http.server
@@ -15,6 +16,9 @@ UPSTREAM = sys.argv[1]  # host:port of a plain-HTTP registry
 LOG = sys.argv[2]
 REDIRECT = len(sys.argv) > 4 and sys.argv[3] == "redirect"
 STORAGE = sys.argv[4] if REDIRECT else None
+SCHEMA1 = len(sys.argv) > 3 and sys.argv[3] == "schema1"
+SCHEMA1_BODY = b'{"schemaVersion": 1, "name": "busybox", "tag": "t", "architecture": "amd64", "fsLayers": [], "history": []}'
+
 seen = set()
 lock = threading.Lock()
 
@@ -42,6 +46,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def handle_any(self):
+        if SCHEMA1 and "/manifests/" in self.path:
+            self.record(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.docker.distribution.manifest.v1+prettyjws")
+            self.send_header("Content-Length", str(len(SCHEMA1_BODY)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(SCHEMA1_BODY)
+            return
+        if SCHEMA1:
+            return self.forward()
         if REDIRECT:
             if self.path.startswith("/cdn/"):
                 return self.cdn()

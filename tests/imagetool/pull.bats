@@ -40,6 +40,20 @@ remote_digest() {
   skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/$1" | sha256sum | sed 's/^/sha256:/; s/ .*//'
 }
 
+# busybox:big: base plus a 3 MB incompressible layer (pushed once per suite).
+push_big() {
+  local work
+  [ -e "$SEED_DIR/big-pushed" ] && return
+  work=$(keel_mktemp)
+  cp -r "$SEED_DIR/l" "$work/l"
+  umoci unpack --rootless --image "$work/l:base" "$work/b" >/dev/null
+  head -c 3000000 /dev/urandom >"$work/b/rootfs/big"
+  umoci repack --image "$work/l:big" "$work/b"
+  seed_push "$work/l" big busybox:big
+  rm -rf "$work"
+  touch "$SEED_DIR/big-pushed"
+}
+
 # The index.json entry for NAME.
 entry() {
   jq -c --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n)' "$STORE/index.json"
@@ -171,13 +185,7 @@ entry() {
 }
 
 @test "a killed pull leaves a partial file; the next pull resumes it with a Range request; gc cleans stale ones" {
-  work=$(keel_mktemp)
-  cp -r "$SEED_DIR/l" "$work/l"
-  umoci unpack --rootless --image "$work/l:base" "$work/b" >/dev/null
-  head -c 3000000 /dev/urandom >"$work/b/rootfs/big"
-  umoci repack --image "$work/l:big" "$work/b"
-  seed_push "$work/l" big busybox:big
-  rm -rf "$work"
+  push_big
   layer=$(skopeo inspect --tls-verify=false "docker://$REGISTRY/busybox:big" | jq -r '.Layers[-1]')
   # exec'd directly (not through the `it` function) so $! is imagetool itself
   "$IMAGETOOL" --store "$STORE" pull -q --tls-verify=false --limit-rate 500000 "$REGISTRY/busybox:big" &
@@ -309,4 +317,26 @@ EOF_CONF
   [ "$status" -eq 0 ]
   [ -n "$(entry "$REGISTRY/busybox:t")" ]
   [[ "$output" == *"trying the next search registry"* ]]
+}
+
+@test "Docker schema1 manifests are refused with a clear message" {
+  "$KEEL_PYTHON" "$BATS_TEST_DIRNAME/flaky_proxy.py" "$REGISTRY" "$STORE.log" schema1 >"$STORE.port" &
+  proxy=$!
+  for _ in $(seq 50); do [ -s "$STORE.port" ] && break; sleep 0.05; done
+  run it pull -q --tls-verify=false "127.0.0.1:$(cat "$STORE.port")/busybox:t"
+  kill $proxy
+  rm -f "$STORE.log" "$STORE.port"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Docker schema1 manifests are not supported"* ]]
+}
+
+@test "on a TTY the progress display is live: bars redrawn in place with bytes, rate and ETA" {
+  command -v script >/dev/null || skip "script(1) not installed"
+  push_big
+  run script -qec "'$IMAGETOOL' --store '$STORE' pull --limit-rate 1000000 --tls-verify=false '$REGISTRY/busybox:big'" /dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'\033[2K'"sha256:"*"/s ETA "* ]]   # a running line: rate and ETA
+  [[ "$output" == *$'\033['*A* ]]                      # cursor moved up to redraw
+  [[ "$output" == *"done"* ]]
+  [[ "$output" != *"Copying blob"* ]]
 }
