@@ -1,6 +1,7 @@
 /* linux.resources.devices → eBPF cgroup device program (cgroup v2), loaded and attached with bpf(2). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,7 @@ int cgroup_devices_bpf_build (const struct rc_device_cgroup *rules, size_t n, st
     return keel_err_errno (err, "calloc");
   memcpy (p, prologue, sizeof (prologue));
   size_t k = np;
+  bool decided = false;
   /* Last match wins: test the rules from the end, the first hit decides. */
   for (size_t i = n; i-- > 0;)
     {
@@ -132,10 +134,20 @@ int cgroup_devices_bpf_build (const struct rc_device_cgroup *rules, size_t n, st
         return -1;
       memcpy (p + k, rc.insn, rc.n * sizeof (*p));
       k += rc.n;
+      /* A rule without conditions always decides: the verifier rejects the
+       * unreachable code that would follow it. */
+      if (rc.n == 2)
+        {
+          decided = true;
+          break;
+        }
     }
   /* nothing matched: deny */
-  p[k++] = ins (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
-  p[k++] = ins (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  if (!decided)
+    {
+      p[k++] = ins (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
+      p[k++] = ins (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+    }
   *out = keel_steal_ptr (p);
   *len = k;
   return 0;

@@ -100,6 +100,11 @@ int main (int argc, char **argv)
     {
       paths[n] = argv[a];
       mnts[n] = mountpoint_of (argv[a]);
+      if (mnts[n] == NULL)
+        {
+          perror (argv[a]);
+          return 1;
+        }
       all_v2 = all_v2 && is_cgroup2 (argv[a]);
     }
   paths[n] = mnts[n] = NULL;
