@@ -396,6 +396,8 @@ int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int 
       unwind (&c);
       goto out;
     }
+  log_msg (&g->log, LOG_LEVEL_DEBUG, "create %s: init pid %d, rootfs %s, cgroup %s", o->id, (int)c.pid, c.rootfs,
+           c.cg.relative);
   *pid = c.pid;
   r = 0;
 out:

@@ -150,3 +150,21 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   [ "$("$RUNTIME" list -q | grep -c "^$ID-" || true)" -eq 0 ]
   for i in $(seq 8); do assert_no_leftovers "$ID-$i" "$B"; done
 }
+
+@test "lifecycle: kill --all signals every process in the container's cgroup" {
+  bundle_set "$B" '.process.args = ["payload", "sleep", "60"]'
+  "$RUNTIME" run -d -b "$B" --pid-file "$TMP/pid" "$ID"
+  "$RUNTIME" exec -d --pid-file "$TMP/epid" "$ID" payload sleep 60
+  epid=$(cat "$TMP/epid")
+  "$RUNTIME" kill --all "$ID" KILL
+  for _ in $(seq 50); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$epid" 2>/dev/null
+  for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
+  [ "$(state_of "$ID")" = stopped ]
+}
+
+@test "lifecycle: --debug logs the init pid and cgroup; json lines with --log-format json" {
+  "$RUNTIME" --debug --log "$TMP/log" --log-format json create -b "$B" --pid-file "$TMP/pid" "$ID"
+  jq -e --arg id "$ID" --arg pid "$(cat "$TMP/pid")" \
+    'select(.level == "debug") | .msg | test("create \($id): init pid \($pid), .*cgroup /keel/\($id)")' "$TMP/log"
+}

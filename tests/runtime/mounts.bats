@@ -103,3 +103,17 @@ mount_line() { grep "^mount=$1 " <<<"$output" | tail -1; }
   [ "$status" -eq 0 ]
   [[ "$output" == *"mount=/ "* ]]
 }
+
+@test "mounts: linux.rootfsPropagation applies to the container's /" {
+  bundle_set "$B" '.process.args = ["payload", "mounts", "/"]'
+  for p in rshared:shared runbindable:unbindable rprivate:private; do
+    bundle_set "$B" '.linux.rootfsPropagation = $p' --arg p "${p%%:*}"
+    run "$RUNTIME" run -b "$B" "$ID"
+    [ "$status" -eq 0 ]
+    [[ "$(tail -1 <<<"$output")" == *"propagation=${p#*:}" ]]
+  done
+  bundle_set "$B" '.linux.rootfsPropagation = "sideways"'
+  run "$RUNTIME" create -b "$B" "$ID"
+  [ "$status" -eq 1 ]
+  assert_no_leftovers "$ID" "$B"
+}

@@ -143,3 +143,15 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   bundle_set "$B" '.linux.seccomp.defaultAction = "SCMP_ACT_BOGUS"'
   expect_create_failure "linux.seccomp.defaultAction"
 }
+
+@test "process: a user namespace with uid/gid mappings written by the runtime" {
+  chmod 755 "$TMP"   # the mapped root (host uid 100000) must reach the rootfs
+  bundle_set "$B" '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+  bundle_set "$B" '.process.args = ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; payload ids; payload devices"]'
+  run "$RUNTIME" run -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c '^ *0 *100000 *65536$' <<<"$output")" -eq 2 ]
+  has "uid=0"
+  # mknod is denied in a user namespace: the default devices are bind mounts of the host's
+  grep -q '^dev=/dev/null type=c rdev=1:3' <<<"$output"
+}
