@@ -485,6 +485,29 @@ static int set_owner (struct applier *a, int parentfd, const char *name, struct 
 }
 
 /* Extended attributes, including security.capability (set after chown, which clears it). */
+/* A directory kept from a lower layer takes the entry's attributes (image-spec layer.md
+ * "Changeset over existing files"): its old xattrs go, except the SELinux label, which
+ * belongs to the host's policy rather than to the image. */
+static int clear_xattrs (int parentfd, const char *name, keel_error **err)
+{
+  _cleanup_free_ char *path = NULL, *list = NULL;
+  ssize_t len;
+
+  if (asprintf (&path, "/proc/self/fd/%d/%s", parentfd, name) < 0)
+    return keel_err (err, ENOMEM, "xattrs");
+  len = llistxattr (path, NULL, 0);
+  if (len <= 0)
+    return len < 0 && errno != ENOTSUP ? keel_err_errno (err, "list xattrs") : 0;
+  if ((list = malloc ((size_t)len)) == NULL)
+    return keel_err (err, ENOMEM, "xattrs");
+  if ((len = llistxattr (path, list, (size_t)len)) < 0)
+    return keel_err_errno (err, "list xattrs");
+  for (char *k = list; k < list + len; k += strlen (k) + 1)
+    if (strcmp (k, "security.selinux") != 0 && lremovexattr (path, k) < 0 && errno != ENODATA && errno != EPERM)
+      return keel_err_errno (err, "remove xattr %s", k);
+  return 0;
+}
+
 static int set_xattrs (struct applier *a, int parentfd, const char *name, struct archive_entry *e, keel_error **err)
 {
   _cleanup_free_ char *path = NULL;
@@ -735,8 +758,8 @@ static int create_entry (struct applier *a, struct archive *ar, int parentfd, co
         return -1;
       break;
     case AE_IFDIR:
-      if (!exists && mkdirat (parentfd, base, 0700) < 0)
-        return keel_err_errno (err, "mkdir");
+      if (exists ? clear_xattrs (parentfd, base, err) < 0 : mkdirat (parentfd, base, 0700) < 0)
+        return exists ? -1 : keel_err_errno (err, "mkdir");
       break;
     case AE_IFLNK:
       {

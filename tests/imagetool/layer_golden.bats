@@ -122,3 +122,17 @@ EOF2
   [ ! -e "$R/etc/passwd" ] && [ -e "$R/etc/group" ]
   [ "$(ls "$R/etc/apt")" = new ]
 }
+
+@test "golden: a directory entry over a lower directory replaces its attributes, xattrs included" {
+  mklayer l1.tar <<'EOF2'
+dir ./ mode=0755
+dir d mode=0700 uid=1 gid=1 xattr.user.old=1 xattr.trusted.old=2
+file d/keep data=k
+EOF2
+  mklayer l2.tar <<'EOF2'
+dir d mode=0755 uid=2 gid=2 xattr.user.new=3
+EOF2
+  compare l1.tar l2.tar
+  [ "$(lstree "$R" | grep '^/d ')" = "/d dir 0755 2:2 user.new=33" ]
+  [ "$(cat "$R/d/keep")" = k ]
+}
