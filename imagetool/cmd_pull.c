@@ -301,21 +301,64 @@ static int pull_index (struct pull *pl, struct document *doc, struct image_descr
   return pull_all_platforms (pl, idx, doc, desc, err);
 }
 
+/* The registry's digest for what a ref was pulled from (differs from the stored digest when the
+ * manifest was converted to OCI or an index was narrowed to one platform). */
+#define SOURCE_DIGEST_ANNOTATION "dev.keel.image.source-digest"
+
+/* Is NAME already in the store as what the registry now serves? A HEAD (which registries such as
+ * Docker Hub do not count against pull limits) gives the digest; the stored ref must come from it
+ * and have been pulled for the same platform choice. Stored manifests always have their blobs. */
+static bool up_to_date (struct pull *pl, const char *name, struct image_descriptor *stored)
+{
+  _cleanup_free_ char *remote = NULL;
+  keel_error *err = NULL;
+  const char *source;
+  bool is_index;
+
+  if (pl->ref.digest != NULL || store_find_ref (pl->store, name, stored, &err) != 1)
+    goto no;
+  source = image_map_get (stored->annotations, SOURCE_DIGEST_ANNOTATION);
+  if (source == NULL || registry_head_manifest (pl->reg, pl->ref.tag, &remote, &err) < 0 || remote == NULL
+      || strcmp (remote, source) != 0 || !store_has_blob (pl->store, stored->digest, stored->size))
+    goto no;
+  is_index = image_media_type_kind (stored->media_type) == IMAGE_KIND_INDEX;
+  if (is_index != pl->all_platforms
+      || (!is_index && (stored->platform == NULL || image_platform_match (&pl->platform, stored->platform) == 0)))
+    goto no;
+  return true;
+no:
+  keel_error_free (err);
+  return false;
+}
+
 static int pull (struct pull *pl, const char *name, keel_error **err)
 {
   struct document doc = { 0 };
   struct image_descriptor desc = { 0 };
+  _cleanup_free_ char *source = NULL;
   enum image_kind kind;
   int r;
 
+  if (up_to_date (pl, name, &desc))
+    {
+      fprintf (stderr, "%s: image is up to date\n", name);
+      printf ("%s\n", desc.digest);
+      image_descriptor_clear (&desc);
+      return 0;
+    }
+  image_descriptor_clear (&desc);
   r = fetch_document (pl, reference_object (&pl->ref), pl->ref.digest, &doc, err);
   if (r == 0)
     {
       kind = image_document_kind (doc.content_type, doc.body, doc.len);
       r = check_kind ("manifest", kind, err);
     }
+  if (r == 0 && (source = strdup (doc.digest)) == NULL)
+    r = keel_err (err, ENOMEM, "pull");
   if (r == 0)
     r = kind == IMAGE_KIND_INDEX ? pull_index (pl, &doc, &desc, err) : pull_manifest (pl, "manifest", &doc, &desc, err);
+  if (r == 0)
+    r = image_map_set (&desc.annotations, SOURCE_DIGEST_ANNOTATION, source, err);
   if (r == 0)
     r = store_set_ref (pl->store, name, &desc, err);
   if (r == 0)

@@ -140,6 +140,23 @@ entry() {
   [ "$(it images --format json | jq -r '.[0].platform')" = multi ]
 }
 
+@test "pulling an unchanged tag again only costs a HEAD request" {
+  it pull -q --tls-verify=false "$REGISTRY/busybox:layers"
+  sleep 0.5 # the registry writes its access log line after answering
+  gets=$(grep -c '"GET /v2/busybox/manifests/layers ' "$REGISTRY_DIR/log")
+  run it pull --tls-verify=false "$REGISTRY/busybox:layers"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"image is up to date"* ]]
+  sleep 0.5
+  [ "$(grep -c '"GET /v2/busybox/manifests/layers ' "$REGISTRY_DIR/log")" = "$gets" ]
+  grep -q '"HEAD /v2/busybox/manifests/layers ' "$REGISTRY_DIR/log"
+  [ "${lines[-1]}" = "$(remote_digest busybox:layers)" ] # (skopeo's own GET comes after the count)
+  # another platform choice for the same tag is a real pull
+  run it pull --all-platforms --tls-verify=false "$REGISTRY/busybox:layers"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"up to date"* ]]
+}
+
 @test "blobs already in the store are skipped (no second download)" {
   it pull -q --tls-verify=false "$REGISTRY/busybox:t"
   layer=$(it inspect --raw "$REGISTRY/busybox:t" | jq -r '.layers[0].digest')
