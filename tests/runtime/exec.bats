@@ -71,3 +71,17 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   [ "$status" -eq 1 ]
   [[ "$output" == "runtime: exec $ID: container is stopped" ]]
 }
+
+@test "exec: -t with --console-socket gives the process a pty; --preserve-fds passes fds" {
+  python3 "$KEEL_SRCDIR/tests/runtime/console_recv.py" "$TMP/console.sock" >"$TMP/console.out" 2>/dev/null &
+  recv=$!
+  for _ in $(seq 100); do [ -e "$TMP/console.sock.ready" ] && break; sleep 0.05; done
+  "$RUNTIME" exec -t --console-socket "$TMP/console.sock" "$ID" payload isatty
+  wait "$recv"
+  grep -q '^isatty.0=1' "$TMP/console.out"
+  grep -q '^ctty=ok' "$TMP/console.out"
+  run "$RUNTIME" exec --preserve-fds 1 "$ID" payload fds 3</dev/null
+  has "fd.3=/dev/null"
+  run "$RUNTIME" exec "$ID" payload fds 3</dev/null
+  ! grep -q '^fd.3=' <<<"$output"
+}
