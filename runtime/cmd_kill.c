@@ -43,7 +43,8 @@ int cmd_kill (runtime_globals *g, int argc, char **argv, keel_error **err)
     return keel_err_prefix (err, "kill %s", id);
   /* runtime.md "kill": an error unless the container is created or running. */
   if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0)
-    r = keel_err (err, 0, "kill %s: container is %s", id, st->status);
+    /* "container not running" is what containerd's shim matches to treat this as not found. */
+    r = keel_err (err, 0, "kill %s: container not running (it is %s)", id, st->status);
   else
     r = container_signal (st, sig, all, err) < 0 ? keel_err_prefix (err, "kill %s", id) : 0;
   state_dir_close (&sd);

@@ -81,7 +81,7 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
   run "$RUNTIME" kill "$ID"
   [ "$status" -eq 1 ]
-  [[ "$output" == "runtime: kill $ID: container is stopped" ]]
+  [[ "$output" == "runtime: kill $ID: container not running (it is stopped)" ]]
   run "$RUNTIME" kill "$ID" NOTASIG
   [ "$status" -eq 1 ]
   [[ "$output" == *"unknown signal \`NOTASIG\`"* ]]
