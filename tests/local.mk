@@ -5,6 +5,7 @@ include $(srcdir)/tests/runtime/local.mk
 include $(srcdir)/tests/imagetool/local.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/payload/local.mk
+include $(srcdir)/tests/vm/local.mk
 
 TESTS += tests/harness.bats
 EXTRA_DIST += tests/harness.bats

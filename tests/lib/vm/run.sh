@@ -187,7 +187,6 @@ vm_files_image() {
 	list=$(mktemp) || return
 	{
 		for p in "$@"; do
-			[ -e "$p" ] || vm_die "--files: $p does not exist"
 			if [ -d "$p" ] && [ ! -L "$p" ]; then
 				find "$(realpath "$p")" \( -type f -o -type l \)
 			else
@@ -269,6 +268,10 @@ vm_main() {
 	[ $# -gt 0 ] || vm_die "no command given after --"
 	[[ $mem =~ ^[0-9]+[MG]?$ ]] || vm_die "--mem $mem: want MiB (or a number with M or G)"
 	[[ $timeout =~ ^[0-9]+$ ]] || vm_die "--timeout $timeout: want seconds"
+	local f
+	for f in "${files[@]}"; do
+		[ -e "$f" ] || vm_die "--files: $f does not exist"
+	done
 	why=$(vm_unavailable)
 	[ -z "$why" ] || vm_die "$why"
 	# KEEL_* variables follow the command in (KEEL_SRCDIR/KEEL_BUILDDIR name the same paths inside).

@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# The cgroup v2 test VM itself (tests/lib/vm): boots, runs commands as root, carries output and exit status back.
+load ../lib/common
+
+VM="$KEEL_SRCDIR/tests/lib/vm/run.sh"
+
+setup_file() {
+  [ "${EUID:-$(id -u)}" = 0 ] || skip "the test VM needs root"
+  local why
+  why=$("$KEEL_SRCDIR/tests/lib/vm/run.sh" --check) || skip "$why"
+}
+
+setup() {
+  TMP=$(keel_mktemp)
+}
+
+teardown() {
+  rm -rf "$TMP"
+}
+
+@test "vm: boots a pure cgroup v2 system with its controllers enabled (boot time reported)" {
+  local start end
+  start=$EPOCHREALTIME
+  run "$VM" -- bash -c 'stat -f -c %T /sys/fs/cgroup; cat /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/cgroup.subtree_control; id -u'
+  end=$EPOCHREALTIME
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = cgroup2fs ]
+  local c
+  for c in cpu cpuset io memory pids hugetlb; do
+    [[ " ${lines[1]} " == *" $c "* ]] || { echo "controller $c missing"; return 1; }
+    [[ " ${lines[2]} " == *" $c "* ]] || { echo "controller $c not enabled"; return 1; }
+  done
+  [ "${lines[3]}" = 0 ]
+  # A TAP comment in the log: boot, run and power-off, as measured from the host (load on the host shows here).
+  printf '# vm boot+run+poweroff: %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" >&3
+}
+
+@test "vm: the command's exit status comes back" {
+  run "$VM" -- sh -c 'exit 42'
+  [ "$status" -eq 42 ]
+}
+
+@test "vm: arguments, environment and working directory arrive intact" {
+  cd "$TMP"
+  KEEL_VM_PROBE='x y' run "$VM" --env 'OTHER=a"b' --files "$TMP" -- \
+    bash -c 'printf "<%s>" "$@"; echo; echo "$KEEL_VM_PROBE|$OTHER|$PWD"' arg0 'a b' "c'd" '$HOME' ''
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "<a b><c'd><\$HOME><>" ]
+  [ "${lines[1]}" = "x y|a\"b|$TMP" ]
+}
+
+@test "vm: 1000 lines of stdout arrive intact, stderr separately" {
+  "$VM" -- sh -c 'seq 1 1000; echo to-stderr >&2' >"$TMP/out" 2>"$TMP/err"
+  seq 1 1000 | cmp - "$TMP/out"
+  grep -qx to-stderr "$TMP/err"
+}
+
+@test "vm: --files packs host files at the same path, with the shared libraries of binaries" {
+  mkdir -p "$TMP/tree/sub"
+  echo hello >"$TMP/tree/sub/file"
+  # dpkg-deb is not in the base image and needs libraries of its own.
+  run "$VM" --files "$TMP/tree" /usr/bin/dpkg-deb -- sh -c "cat $TMP/tree/sub/file && /usr/bin/dpkg-deb --version | head -n 1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = hello ]
+  [[ "${lines[1]}" == *"dpkg-deb"* ]]
+}
+
+@test "vm: a bats suite inside reports its TAP, failures included" {
+  # printf, not a here-document: bats would preprocess @test lines of this file even inside one.
+  printf '%s\n' '@test "inner passes" { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }' \
+    '@test "inner fails" { false; }' >"$TMP/inner.bats"
+  printf 'suite %s\n' "$TMP/inner.bats" >"$TMP/inner.vmbats"
+  run "$KEEL_SRCDIR/tests/lib/vm/bats-in-vm" --tap "$TMP/inner.vmbats"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${lines[0]}" = 1..2 ]
+  [ "${lines[1]}" = "ok 1 inner passes" ]
+  [ "${lines[2]}" = "not ok 2 inner fails" ]
+}
+
+@test "vm: a hung command is killed at --timeout" {
+  run "$VM" --timeout 20 -- sleep 1000
+  echo "$output"
+  [ "$status" -eq 124 ]
+  [[ "$output" == *"timed out after 20s"* ]]
+}
+
+@test "vm: bad usage is refused before booting" {
+  run "$VM" --mem lots -- true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"--mem lots"* ]]
+  run "$VM" --files /nonexistent/keel -- true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"/nonexistent/keel does not exist"* ]]
+}
+
+@test "vm: runtime --version works inside" {
+  [ -x "$RUNTIME" ] || skip "$RUNTIME not built"
+  run "$VM" --files "$RUNTIME" -- "$RUNTIME" --version
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -n "$output" ]
+}
