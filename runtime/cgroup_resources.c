@@ -311,7 +311,8 @@ static int memory_v2 (const struct ctl *c, const struct rc_memory *m, bool is_up
   if (cgroup_swap_to_v2 (m->has_swap ? m->swap : 0, limit, &swap, err) < 0)
     return -1;
   /* swap first, like runc: memory.max may be lowered only after swap fits. */
-  if (swap != 0)
+  /* swap == limit converts to 0: "no swap", which must be written, unlike an absent swap (runc does the same). */
+  if (swap != 0 || (m->has_swap && m->swap > 0))
     {
       if (ctl_has (c, "memory.swap.max"))
         {

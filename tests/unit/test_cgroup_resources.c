@@ -262,6 +262,8 @@ static void test_v2 (void)
   tap_is (rd ("v2", "memory.max"), "33554432", "memory.max");
   tap_is (rd ("v2", "memory.swap.max"), "33554432", "memory.swap.max = swap - limit");
   tap_is (rd ("v2", "memory.low"), "1048576", "reservation -> memory.low");
+  apply (V2, true, "{\"memory\":{\"limit\":33554432,\"swap\":33554432}}", false);
+  tap_is (rd ("v2", "memory.swap.max"), "0", "swap == limit -> memory.swap.max 0 (no swap)");
   apply (V2, true, "{\"memory\":{\"limit\":-1}}", false);
   tap_is (rd ("v2", "memory.max"), "max", "limit -1 -> max");
   tap_is (rd ("v2", "memory.swap.max"), "max", "limit -1 without swap -> swap max");
