@@ -168,3 +168,14 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   jq -e --arg id "$ID" --arg pid "$(cat "$TMP/pid")" \
     'select(.level == "debug") | .msg | test("create \($id): init pid \($pid), .*cgroup /keel/\($id)")' "$TMP/log"
 }
+
+@test "lifecycle: run forwards signals it receives to the container's process" {
+  bundle_set "$B" '.process.args = ["payload", "wait-signal", "20"]'
+  "$RUNTIME" run -b "$B" "$ID" >"$TMP/out" &
+  runpid=$!
+  for _ in $(seq 100); do grep -q '^ready=1' "$TMP/out" 2>/dev/null && break; sleep 0.05; done
+  kill -USR1 "$runpid"
+  wait "$runpid"
+  grep -qx 'signal=SIGUSR1' "$TMP/out"
+  assert_no_leftovers "$ID" "$B"
+}

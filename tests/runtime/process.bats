@@ -2,6 +2,7 @@
 # What the container process gets: user, env, cwd, PATH lookup, caps, rlimits, nnp, names, sysctl, namespaces, fds.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() { runtime_setup; }
 teardown() { runtime_teardown; }
