@@ -27,6 +27,7 @@ struct pull
   struct progress *progress;
   struct image_platform platform; /* what to select from an index */
   bool all_platforms;
+  bool quiet;
 };
 
 /* A fetched manifest-ish document and its verified digest. */
@@ -341,7 +342,8 @@ static int pull (struct pull *pl, const char *name, keel_error **err)
 
   if (up_to_date (pl, name, &desc))
     {
-      fprintf (stderr, "%s: image is up to date\n", name);
+      if (!pl->quiet)
+        fprintf (stderr, "%s: image is up to date\n", name);
       printf ("%s\n", desc.digest);
       image_descriptor_clear (&desc);
       return 0;
@@ -554,6 +556,7 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
     return cmd_usage (ctx, "pull", "expected one reference");
   f.ropts.log = &ctx->log;
   pl.all_platforms = f.all_platforms;
+  pl.quiet = f.quiet;
   /* the error already quotes the reference */
   if (reference_parse (argv[optind], &input, &err) < 0)
     return cmd_fail (ctx, "pull", err);
