@@ -320,15 +320,25 @@ static int set_rec_attrs (const char *target, unsigned long set, unsigned long c
   return 0;
 }
 
-/* v1 hosts: a tmpfs with, per hierarchy, a bind of the container's own cgroup. */
-static int mount_cgroup_v1 (const init_args *a, int rootfd, const struct rc_mount *m, unsigned long flags,
-                            keel_error **err)
+/* A "cgroup" mount: on v1 hosts a tmpfs with, per hierarchy, a bind of the container's own cgroup. */
+static int mount_cgroup (const init_args *a, int rootfd, const struct rc_mount *m, unsigned long flags,
+                         keel_error **err)
 {
   _cleanup_close_ int dfd = -1;
   _cleanup_free_ char *target = NULL;
 
   if (resolve_in_root (rootfd, m->destination, true, true, &dfd, err) < 0 || (target = fd_path (dfd)) == NULL)
     return -1;
+  /* A pure cgroup v2 host has one hierarchy: the container's own cgroup is
+   * bound there directly (not exercised by this v1-hybrid host's tests). */
+  if (a->cgroup_paths != NULL && a->cgroup_paths[0] != NULL && a->cgroup_paths[1] == NULL)
+    {
+      if (mount (a->cgroup_paths[0], target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return keel_err_errno (err, "bind `%s` on `%s`", a->cgroup_paths[0], m->destination);
+      if (reresolve (rootfd, m->destination, &dfd, &target, err) < 0)
+        return -1;
+      return remount_bind (target, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+    }
   if (mount ("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
     return keel_err_errno (err, "mount tmpfs for cgroups on `%s`", m->destination);
   for (char **p = a->cgroup_paths; p != NULL && *p != NULL; p++)
@@ -379,7 +389,7 @@ static int mount_one (const init_args *a, int rootfd, const struct rc_mount *m, 
   if (bind && !(flags & MS_BIND))
     flags |= MS_BIND;
   if (type != NULL && strcmp (type, "cgroup") == 0)
-    return mount_cgroup_v1 (a, rootfd, m, flags, err);
+    return mount_cgroup (a, rootfd, m, flags, err);
   /* config.md "Mounts": a relative source of a bind mount is relative to the bundle. */
   if (m->source != NULL && bind && m->source[0] != '/')
     {
