@@ -220,6 +220,8 @@ vm_run() {
   jq -n '{ociVersion: "1.2.0", root: {path: "r"}, linux: {resources: {
     memory: {limit: 33554432, swap: 33554432}, pids: {limit: 5},
     cpu: {shares: 1024, quota: 50000, period: 100000}}}}' >"$TMP/res.json"
+  jq -n '{ociVersion: "1.2.0", root: {path: "r"}, linux: {resources: {
+    hugepageLimits: [{pageSize: "2MB", limit: 4194304}]}}}' >"$TMP/huge.json"
   cat >"$TMP/v2.sh" <<EOS
 A=$APPLY; C=$TMP/res.json; cg=/sys/fs/cgroup/keel-test
 mkdir \$cg
@@ -228,6 +230,7 @@ mkdir \$cg
 echo "oom_kill=\$(sed -n 's/^oom_kill //p' \$cg/memory.events)"
 echo "pids_max_events=\$(sed -n 's/^max //p' \$cg/pids.events)"
 for f in memory.max memory.swap.max pids.max cpu.weight cpu.max; do echo "\$f=\$(cat \$cg/\$f)"; done
+\$A $TMP/huge.json \$cg && echo "hugetlb=\$(cat \$cg/hugetlb.2MB.max)"
 EOS
   vm_run
   [ "$status" -eq 0 ]
@@ -240,6 +243,7 @@ EOS
   [[ "$output" == *"pids.max=5"* ]]
   [[ "$output" == *"cpu.weight=39"* ]]
   [[ "$output" == *"cpu.max=50000 100000"* ]]
+  [[ "$output" == *"hugetlb=4194304"* ]]
 }
 
 @test "v2 (VM): the eBPF device filter denies open and mknod; an update replaces it" {
