@@ -188,7 +188,7 @@ vm_files_image() {
 	{
 		for p in "$@"; do
 			if [ -d "$p" ] && [ ! -L "$p" ]; then
-				find "$(realpath "$p")" \( -type f -o -type l \)
+				find "$(realpath "$p")"
 			else
 				echo "$(realpath -s "$p")"
 			fi
