@@ -2,7 +2,7 @@
 # The runtime links it with: runtime/libcgroupres.a $(SPEC_LIBS) (include runtime/cgroup_resources.h).
 noinst_LIBRARIES += runtime/libcgroupres.a
 runtime_libcgroupres_a_SOURCES = runtime/cgroup_resources.c runtime/cgroup_resources.h \
-	runtime/cgroup_devices_bpf.c runtime/cgroup_devices_bpf.h
+	runtime/cgroup_devices_bpf.c runtime/cgroup_devices_bpf.h runtime/cgroup_stats.c runtime/cgroup_stats.h
 runtime_libcgroupres_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
 CGROUPRES_LIBS = runtime/libcgroupres.a $(SPEC_LIBS)
 

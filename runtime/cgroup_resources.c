@@ -80,6 +80,15 @@ static bool find_ctl (const cgroup_set *cg, const char *name, struct ctl *c)
   return false;
 }
 
+const char *cgroup_controller_dir (const cgroup_set *cg, const char *name, bool *v2)
+{
+  struct ctl c;
+  if (!find_ctl (cg, name, &c))
+    return NULL;
+  *v2 = c.v2;
+  return c.dir;
+}
+
 static int need_ctl (const cgroup_set *cg, const char *name, const char *what, struct ctl *c, keel_error **err)
 {
   if (!find_ctl (cg, name, c))

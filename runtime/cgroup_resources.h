@@ -17,6 +17,10 @@
  * memory.checkBeforeUpdate. Errors name the controller, file and value. */
 int cgroup_apply_resources (const cgroup_set *cg, const struct rc_resources *r, bool is_update, keel_error **err);
 
+/* The directory of CG holding controller NAME (v1 hierarchy named after it,
+ * else a cgroup2 hierarchy listing it), NULL when none; *V2 tells which. */
+const char *cgroup_controller_dir (const cgroup_set *cg, const char *name, bool *v2);
+
 /* runc's conversions, exposed for tests and for `update` output. */
 uint64_t cgroup_shares_to_weight (uint64_t shares);
 uint64_t cgroup_blkio_weight_to_io_weight (uint64_t weight);

@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "runtime/cgroup_devices_bpf.h"
 #include "runtime/cgroup_resources.h"
+#include "runtime/cgroup_stats.h"
 #include "tap.h"
 
 static char root[] = "/tmp/keel-cgres-XXXXXX";
@@ -339,6 +340,110 @@ static void test_bpf_build (void)
   keel_error_freep (&e);
 }
 
+static struct cgroup_stats stats_of (const char *const *mnts, bool unified_only)
+{
+  struct cgroup_stats st;
+  char *paths[16], *mp[16];
+  size_t n = 0;
+  keel_error *e = NULL;
+  for (; mnts[n] != NULL; n++)
+    if (asprintf (&mp[n], "%s/%s", root, mnts[n]) < 0 || asprintf (&paths[n], "%s/c", mp[n]) < 0)
+      abort ();
+  paths[n] = mp[n] = NULL;
+  cgroup_set cg = { .paths = paths, .mountpoints = mp, .unified_only = unified_only };
+  if (cgroup_stats_read (&cg, &st, &e) < 0)
+    {
+      tap_ok (0, "cgroup_stats_read: %s", e->msg);
+      keel_error_free (e);
+    }
+  for (size_t i = 0; i < n; i++)
+    free (paths[i]), free (mp[i]);
+  return st;
+}
+
+static void test_stats (void)
+{
+  const char *const cpu[] = { "cpu.stat",
+                              "nr_periods 5\nnr_throttled 2\nthrottled_time 777\n",
+                              "cpuacct.usage",
+                              "123\n",
+                              "cpuacct.usage_user",
+                              "100\n",
+                              "cpuacct.usage_sys",
+                              "23\n",
+                              NULL };
+  const char *const mem[] = { "memory.usage_in_bytes",
+                              "4096\n",
+                              "memory.max_usage_in_bytes",
+                              "8192\n",
+                              "memory.limit_in_bytes",
+                              "33554432\n",
+                              "memory.failcnt",
+                              "3\n",
+                              NULL };
+  const char *const pids[] = { "pids.current", "4\n", "pids.max", "max\n", NULL };
+  const char *const blkio[] = { "blkio.throttle.io_service_bytes_recursive",
+                                "8:0 Read 10\n8:0 Write 20\n8:0 Sync 30\n8:16 Read 1\nTotal 31\n", NULL };
+  const char *const huge[] = { "hugetlb.2MB.usage_in_bytes",
+                               "2097152\n",
+                               "hugetlb.2MB.max_usage_in_bytes",
+                               "4194304\n",
+                               "hugetlb.2MB.failcnt",
+                               "1\n",
+                               NULL };
+  mk ("cpu,cpuacct", NULL, cpu);
+  mk ("memory", NULL, mem);
+  mk ("pids", NULL, pids);
+  mk ("blkio", NULL, blkio);
+  mk ("hugetlb", NULL, huge);
+  struct cgroup_stats st = stats_of (V1, false);
+  tap_ok (st.cpu_total_ns == 123 && st.cpu_user_ns == 100 && st.cpu_kernel_ns == 23, "v1 cpuacct usage");
+  tap_ok (st.cpu_periods == 5 && st.cpu_throttled_periods == 2 && st.cpu_throttled_ns == 777, "v1 cpu.stat throttling");
+  tap_ok (st.mem_usage == 4096 && st.mem_max_usage == 8192 && st.mem_limit == 33554432 && st.mem_failcnt == 3,
+          "v1 memory usage/max/limit/failcnt");
+  tap_ok (st.pids_current == 4 && st.pids_limit == 0, "v1 pids (max -> 0)");
+  tap_ok (st.io_read_bytes == 11 && st.io_write_bytes == 20, "v1 blkio bytes summed over devices");
+  tap_ok (st.hugetlb_len == 1 && strcmp (st.hugetlb[0].size, "2MB") == 0 && st.hugetlb[0].usage == 2097152
+              && st.hugetlb[0].max_usage == 4194304 && st.hugetlb[0].failcnt == 1,
+          "v1 hugetlb 2MB (rsvd files not listed as a size)");
+
+  const char *const v2[]
+      = { "cpu.stat",
+          "usage_usec 10\nuser_usec 7\nsystem_usec 3\nnr_periods 4\nnr_throttled 1\nthrottled_usec 2\n",
+          "memory.current",
+          "500\n",
+          "memory.peak",
+          "900\n",
+          "memory.max",
+          "max\n",
+          "memory.events",
+          "low 0\nhigh 0\nmax 6\noom 1\n",
+          "memory.swap.current",
+          "7\n",
+          "memory.swap.max",
+          "0\n",
+          "pids.current",
+          "2\n",
+          "pids.max",
+          "5\n",
+          "io.stat",
+          "8:0 rbytes=100 wbytes=200 rios=1\n8:16 rbytes=1 wbytes=2 rios=3\n",
+          "hugetlb.2MB.current",
+          "2097152\n",
+          "hugetlb.2MB.events",
+          "max 2\n",
+          NULL };
+  mk ("v2", "cpuset cpu io memory hugetlb pids rdma", v2);
+  st = stats_of (V2, true);
+  tap_ok (st.cpu_total_ns == 10000 && st.cpu_user_ns == 7000 && st.cpu_kernel_ns == 3000, "v2 cpu usage in ns");
+  tap_ok (st.cpu_periods == 4 && st.cpu_throttled_periods == 1 && st.cpu_throttled_ns == 2000, "v2 cpu throttling");
+  tap_ok (st.mem_usage == 500 && st.mem_max_usage == 900 && st.mem_limit == 0 && st.mem_failcnt == 6,
+          "v2 memory current/peak/max/events max");
+  tap_ok (st.swap_usage == 7 && st.pids_current == 2 && st.pids_limit == 5, "v2 swap and pids");
+  tap_ok (st.io_read_bytes == 101 && st.io_write_bytes == 202, "v2 io.stat summed");
+  tap_ok (st.hugetlb_len == 1 && st.hugetlb[0].usage == 2097152 && st.hugetlb[0].failcnt == 2, "v2 hugetlb");
+}
+
 int main (void)
 {
   if (mkdtemp (root) == NULL)
@@ -349,6 +454,7 @@ int main (void)
   test_hybrid ();
   test_v2 ();
   test_bpf_build ();
+  test_stats ();
   _cleanup_free_ char *cmd = NULL;
   if (asprintf (&cmd, "rm -rf '%s'", root) > 0 && system (cmd) != 0)
     tap_ok (0, "cleanup");
