@@ -1,8 +1,10 @@
 /* Test driver: apply a config's linux.resources to existing cgroup dirs, optionally run a command inside them.
- * Usage: cgroup-apply [--update] [--bpf-devices] CONFIG.json CGROUP_DIR... [-- CMD ARGS...]
- * --bpf-devices attaches linux.resources.devices as an eBPF program to every cgroup2 dir even on hybrid hosts. */
+ * Usage: cgroup-apply [--update] [--bpf-devices] [--stats] CONFIG.json CGROUP_DIR... [-- CMD ARGS...]
+ * --bpf-devices attaches linux.resources.devices as an eBPF program to every cgroup2 dir even on hybrid hosts;
+ * --stats prints cgroup_stats_read's numbers as NAME=VALUE lines after CMD. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "cleanup.h"
 #include "runtime/cgroup_devices_bpf.h"
 #include "runtime/cgroup_resources.h"
+#include "runtime/cgroup_stats.h"
 
 static int fail (keel_error *e)
 {
@@ -75,15 +78,35 @@ static int run_inside (char **dirs, size_t n, char **cmd)
   return WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
 }
 
+static int print_stats (const cgroup_set *cg, int rc)
+{
+  struct cgroup_stats st;
+  keel_error *err = NULL;
+  if (cgroup_stats_read (cg, &st, &err) < 0)
+    return fail (err);
+  printf ("cpu_total_ns=%" PRIu64 "\ncpu_user_ns=%" PRIu64 "\ncpu_kernel_ns=%" PRIu64 "\n", st.cpu_total_ns,
+          st.cpu_user_ns, st.cpu_kernel_ns);
+  printf ("cpu_periods=%" PRIu64 "\ncpu_throttled_periods=%" PRIu64 "\n", st.cpu_periods, st.cpu_throttled_periods);
+  printf ("mem_usage=%" PRIu64 "\nmem_max_usage=%" PRIu64 "\nmem_limit=%" PRIu64 "\nmem_failcnt=%" PRIu64 "\n",
+          st.mem_usage, st.mem_max_usage, st.mem_limit, st.mem_failcnt);
+  printf ("pids_current=%" PRIu64 "\npids_limit=%" PRIu64 "\n", st.pids_current, st.pids_limit);
+  printf ("io_read_bytes=%" PRIu64 "\nio_write_bytes=%" PRIu64 "\n", st.io_read_bytes, st.io_write_bytes);
+  for (size_t i = 0; i < st.hugetlb_len; i++)
+    printf ("hugetlb_%s_usage=%" PRIu64 "\n", st.hugetlb[i].size, st.hugetlb[i].usage);
+  return rc;
+}
+
 int main (int argc, char **argv)
 {
-  bool update = false, bpf = false;
+  bool update = false, bpf = false, stats = false;
   int a = 1;
   for (; a < argc && strncmp (argv[a], "--", 2) == 0 && argv[a][2] != '\0'; a++)
     if (strcmp (argv[a], "--update") == 0)
       update = true;
     else if (strcmp (argv[a], "--bpf-devices") == 0)
       bpf = true;
+    else if (strcmp (argv[a], "--stats") == 0)
+      stats = true;
   if (argc - a < 2)
     {
       fprintf (stderr, "usage: cgroup-apply [--update] [--bpf-devices] CONFIG.json CGROUP_DIR... [-- CMD...]\n");
@@ -117,11 +140,14 @@ int main (int argc, char **argv)
         _cleanup_close_ int fd = open (paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         rc = cgroup_devices_bpf_attach (fd, r->devices, r->devices_len, &err);
       }
+  if (rc < 0)
+    rc = fail (err);
+  else
+    {
+      rc = a < argc && a + 1 < argc ? run_inside (paths, n, argv + a + 1) : 0;
+      rc = stats ? print_stats (&cg, rc) : rc;
+    }
   for (size_t i = 0; i < n; i++)
     free (mnts[i]);
-  if (rc < 0)
-    return fail (err);
-  if (a < argc && a + 1 < argc)
-    return run_inside (paths, n, argv + a + 1);
-  return 0;
+  return rc;
 }

@@ -205,6 +205,26 @@ mknod-denied" ]
   [ "${lines[-1]}" = null-write-denied ]
 }
 
+@test "stats (events --stats): cpu usage and throttling, memory peak and limit, pids from the v1 files" {
+  cgroups memory cpu cpuacct pids
+  config '{"memory": {"limit": 67108864}, "pids": {"limit": 50}, "cpu": {"quota": 10000, "period": 100000}}'
+  run "$APPLY" --stats "$TMP/config.json" "${DIRS[@]}" -- python3 -c '
+import time
+b = bytearray(16 << 20)
+t = time.time()
+while time.time() - t < 0.3:
+    pass'
+  [ "$status" -eq 0 ]
+  declare -A s
+  for l in "${lines[@]}"; do s[${l%%=*}]=${l#*=}; done
+  [ "${s[cpu_total_ns]}" -gt 100000000 ]
+  [ "${s[cpu_user_ns]}" -gt 0 ]
+  [ "${s[cpu_throttled_periods]}" -gt 0 ]
+  [ "${s[mem_max_usage]}" -ge 16777216 ]
+  [ "${s[mem_limit]}" = 67108864 ]
+  [ "${s[pids_limit]}" = 50 ]
+}
+
 # ---- cgroup v2, inside the test VM (tests/lib/vm/run.sh) ----
 
 vm_run() {
