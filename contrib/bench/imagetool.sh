@@ -100,7 +100,7 @@ bench_fs() {
   w=$(mktemp -d "$base/keel-bench-img.XXXXXX")
   WORKS+=("$w")
   local fs
-  fs="$(stat -f -c %T "$w") ($(df --output=source "$w" | tail -n 1) at $(df --output=target "$w" | tail -n 1))"
+  fs="$(df --output=fstype "$w" | tail -n 1) ($(df --output=source "$w" | tail -n 1) at $(df --output=target "$w" | tail -n 1))"
   floor="mkdir $w/floor"
   for i in "${LAYERS[@]}"; do
     floor+=" && curl -sf http://$REGISTRY/v2/bench/debian/blobs/$i | tar -xz -C $w/floor"

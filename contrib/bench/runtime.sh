@@ -173,12 +173,12 @@ burst_once() {
 # Median burst time over 7 bursts, and the median peak RSS (KiB) of the runtime process during `create` over 7.
 bench_burst_rss() {
   local name rt i b r
-  echo "| runtime | $CONC concurrent create+start, median ms (7 bursts) | ratio vs crun | peak RSS of \`create\`, median KiB | ratio vs crun |"
+  echo "| runtime | $CONC concurrent create+start, median ms (5 bursts) | ratio vs crun | peak RSS of \`create\`, median KiB | ratio vs crun |"
   echo "|---|---|---|---|---|"
   declare -A B R
   for name in "$@"; do
     rt=${RT[$name]}
-    B[$name]=$(for i in $(seq 7); do burst_once "$rt" "$name$i"; done | median)
+    B[$name]=$(for i in $(seq 5); do burst_once "$rt" "$name$i"; done | median)
     R[$name]=$(for i in $(seq 7); do
       /usr/bin/time -f %M -o "$WORK/rss" $rt create -b "$BUNDLE" "$PFX-m-$name" >/dev/null 2>&1
       cat "$WORK/rss"
@@ -214,6 +214,34 @@ min_memory() {
   echo "> 32 MiB"
 }
 
+# Phases of one keel `run` from an strace -f -ttt timeline: the first syscall marking each step, in ms from exec
+# (strace slows every syscall, so read the shares, not the absolute figures).
+timeline() {
+  local id=$PFX-t
+  strace -f -ttt -o "$WORK/timeline" ${RT[keel]} run -b "$BUNDLE" "$id" >/dev/null 2>&1 || true
+  echo "Phases of one keel \`run\` (strace -f -ttt, ms since exec; each step runs until the next line):"
+  echo
+  echo '```'
+  awk '
+    NR == 1 { t0 = $2 }
+    function mark(name) { if (!(name in seen)) { seen[name] = 1; printf "%8.1f  %s\n", ($2 - t0) * 1000, name } }
+    /execve\(/ && NR == 1 { mark("exec runtime, dynamic loading, relocation") }
+    /config.json", O_RDONLY/ { mark("read and validate config.json") }
+    /mkdir\("\/run|mkdir\(".*\/state-keel/ { mark("state dir, lock, config copy, exec.fifo") }
+    /mkdir\("\/sys\/fs\/cgroup/ { mark("create cgroups (one per v1 hierarchy)") }
+    /clone3\(/ { mark("clone3 init; parent joins it to every hierarchy (cgroup.procs)") }
+    /unshare\(/ { mark("child: unshare namespaces") }
+    /mount\(/ && $1 != pid0 && seen["child: unshare namespaces"] { mark("child: mounts, /dev, cgroup tree in rootfs") }
+    /pivot_root\(/ { mark("child: pivot_root, process attributes (caps, rlimits, ...)") }
+    /exec.fifo", O_RDONLY\|O_NONBLOCK/ { mark("parent: state.json, start (open exec.fifo)") }
+    /execve\(".*\/bin\/true/ { mark("container process exec /bin/true") }
+    /exited with/ && $1 != pid0 { mark("container exited; wait, delete cgroups and state") }
+    NR == 1 { pid0 = $1 }
+    END { printf "%8.1f  end\n", ($2 - t0) * 1000 }
+  ' "$WORK/timeline"
+  echo '```'
+}
+
 # Where keel's time goes: syscall time (strace -f -c -w) and CPU vs wall (perf stat) for one `run`.
 profile() {
   local rt=${RT[keel]} id=$PFX-p
@@ -227,6 +255,15 @@ profile() {
   strace -f -c -w -o "$WORK/strace-crun" ${RT[crun]} run -b "$BUNDLE" "$id-crun" >/dev/null 2>&1 || true
   tail -n 1 "$WORK/strace-crun"
   echo '```'
+  echo
+  timeline
+  echo
+  echo "Process start-up alone (\`--version\`, dynamic loading and relocation; keel links $(ldd "$RUNTIME" | grep -c '=>') shared libraries):"
+  echo
+  hyperfine -N --style none --warmup 3 --runs 50 --export-json "$WORK/version.json" \
+    -n keel "$RUNTIME --version" -n crun "crun --version" -n runc "runc --version" >/dev/null
+  table_head
+  hyperfine_rows "$WORK/version.json"
   if perf stat -o "$WORK/perf" -r 20 -e task-clock,context-switches,cpu-migrations,page-faults \
     $rt run -b "$BUNDLE" "$id" >/dev/null 2>&1; then
     echo
@@ -238,7 +275,7 @@ profile() {
 }
 
 make_bundle
-fs="$(stat -f -c %T "$WORK") ($(df --output=source "$WORK" | tail -n 1) at $(df --output=target "$WORK" | tail -n 1))"
+fs="$(df --output=fstype "$WORK" | tail -n 1) ($(df --output=source "$WORK" | tail -n 1) at $(df --output=target "$WORK" | tail -n 1))"
 echo "### runtime start-up"
 echo
 echo "- bundle: busybox-static rootfs, \`runc spec\` config (namespaces pid, net, ipc, uts, mnt; cgroups on; default devices; no seccomp profile), process \`/bin/true\`; bundle and state roots on $fs"
