@@ -251,6 +251,7 @@ echo "oom_kill=\$(sed -n 's/^oom_kill //p' \$cg/memory.events)"
 echo "pids_max_events=\$(sed -n 's/^max //p' \$cg/pids.events)"
 for f in memory.max memory.swap.max pids.max cpu.weight cpu.max; do echo "\$f=\$(cat \$cg/\$f)"; done
 \$A $TMP/huge.json \$cg && echo "hugetlb=\$(cat \$cg/hugetlb.2MB.max)"
+\$A --stats \$C \$cg -- sh -c 'i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done' | sed 's/^/stats_/'
 EOS
   vm_run
   [ "$status" -eq 0 ]
@@ -264,6 +265,11 @@ EOS
   [[ "$output" == *"cpu.weight=39"* ]]
   [[ "$output" == *"cpu.max=50000 100000"* ]]
   [[ "$output" == *"hugetlb=4194304"* ]]
+  # the v2 stats path: cpu.stat usage in ns, memory.max, memory.events max (the hog), pids.max
+  [[ "$output" =~ stats_cpu_total_ns=[1-9] ]]
+  [[ "$output" == *"stats_mem_limit=33554432"* ]]
+  [[ "$output" =~ stats_mem_failcnt=[1-9] ]]
+  [[ "$output" == *"stats_pids_limit=5"* ]]
 }
 
 @test "v2 (VM): the eBPF device filter denies open and mknod; an update replaces it" {
