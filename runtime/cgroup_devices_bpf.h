@@ -11,8 +11,9 @@
 struct bpf_insn;
 
 /* Build the program for RULES: default deny, then the rules with the last
- * matching one deciding (runtime-spec config-linux.md "Allowed Device
- * Whitelist", same order semantics as v1 devices.allow/deny). *OUT is malloc'd. */
+ * matching one deciding, which is what applying them in order means on v1
+ * (runtime-spec config-linux.md "Allowed Device list": "The runtime MUST apply
+ * entries in the listed order"). *OUT is malloc'd. */
 int cgroup_devices_bpf_build (const struct rc_device_cgroup *rules, size_t n, struct bpf_insn **out, size_t *len,
                               keel_error **err);
 

@@ -459,8 +459,8 @@ static int apply_pids (const cgroup_set *cg, const struct rc_pids *p, keel_error
   struct ctl c;
   if (need_ctl (cg, "pids", "linux.resources.pids", &c, err) < 0)
     return -1;
-  /* runtime-spec config-linux.md "PIDs": limit is the maximum number of
-   * tasks; like runc, 0 or negative means no limit ("max" on v1 and v2). */
+  /* runtime-spec config-linux.md "PIDs": limit is "the maximum number of tasks in the cgroup";
+   * like runc, 0 or negative means no limit ("max" on v1 and v2). */
   if (ctl_write_max (&c, "pids.max", p->limit > 0 ? p->limit : -1, err) < 0)
     return keel_err_prefix (err, "linux.resources.pids");
   return 0;
@@ -654,10 +654,13 @@ static const char *v2_path (const cgroup_set *cg)
   return NULL;
 }
 
-/* runtime-spec config-linux.md "Unified": keys are cgroup v2 file names
- * written verbatim; the runtime MUST error when a key names a file that
- * does not exist or the cgroup is not v2. On hybrid hosts the v2 mount's
- * files (cgroup.*, controllers moved there) are accepted. */
+/* runtime-spec config-linux.md "Unified": each key refers to a file in the
+ * unified hierarchy, written verbatim ("configuration unknown to the runtime
+ * MUST still be written"); the runtime MUST generate an error when it refers
+ * to a controller that is not present or cannot be enabled (enabling in the
+ * parent's subtree_control is cgroup_create's job). A key naming no file is
+ * that error. On hybrid hosts the v2 mount's files (cgroup.*, controllers
+ * moved there) are accepted; a v1-only host has nowhere to write them. */
 static int apply_unified (const cgroup_set *cg, char **kv, keel_error **err)
 {
   const char *dir = v2_path (cg);
