@@ -68,6 +68,13 @@ teardown() {
   [[ "${lines[1]}" == *"dpkg-deb"* ]]
 }
 
+@test "vm: --modules loads kernel modules with their dependencies (loop gives block devices for io tests)" {
+  run "$VM" --modules loop -- bash -c 'test -d /sys/module/loop && /usr/bin/stat -c %t:%T /dev/loop0'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = 7:0 ]
+}
+
 @test "vm: a bats suite inside reports its TAP, failures included" {
   # printf, not a here-document: bats would preprocess @test lines of this file even inside one.
   printf '%s\n' '@test "inner passes" { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }' \
