@@ -17,6 +17,7 @@
 #include "registries_conf.h"
 #include "registry.h"
 #include "store.h"
+#include "unpack.h"
 #include "util.h"
 
 struct pull
@@ -370,6 +371,30 @@ static int pull (struct pull *pl, const char *name, keel_error **err)
   return r;
 }
 
+enum
+{
+  OPT_TLS = 256,
+  OPT_CREDS,
+  OPT_AUTHFILE,
+  OPT_CERTDIR,
+  OPT_ALL,
+  OPT_RETRIES,
+  OPT_RATE,
+  OPT_REGCONF,
+};
+static const struct option pull_opts[] = { { "platform", required_argument, NULL, 'p' },
+                                           { "all-platforms", no_argument, NULL, OPT_ALL },
+                                           { "jobs", required_argument, NULL, 'j' },
+                                           { "quiet", no_argument, NULL, 'q' },
+                                           { "tls-verify", required_argument, NULL, OPT_TLS },
+                                           { "creds", required_argument, NULL, OPT_CREDS },
+                                           { "authfile", required_argument, NULL, OPT_AUTHFILE },
+                                           { "cert-dir", required_argument, NULL, OPT_CERTDIR },
+                                           { "retries", required_argument, NULL, OPT_RETRIES },
+                                           { "limit-rate", required_argument, NULL, OPT_RATE },
+                                           { "registries-conf", required_argument, NULL, OPT_REGCONF },
+                                           { NULL, 0, NULL, 0 } };
+
 struct pull_flags
 {
   struct registry_options ropts;
@@ -381,36 +406,13 @@ struct pull_flags
 
 static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error **err)
 {
-  enum
-  {
-    OPT_TLS = 256,
-    OPT_CREDS,
-    OPT_AUTHFILE,
-    OPT_CERTDIR,
-    OPT_ALL,
-    OPT_RETRIES,
-    OPT_RATE,
-    OPT_REGCONF,
-  };
-  static const struct option opts[] = { { "platform", required_argument, NULL, 'p' },
-                                        { "all-platforms", no_argument, NULL, OPT_ALL },
-                                        { "jobs", required_argument, NULL, 'j' },
-                                        { "quiet", no_argument, NULL, 'q' },
-                                        { "tls-verify", required_argument, NULL, OPT_TLS },
-                                        { "creds", required_argument, NULL, OPT_CREDS },
-                                        { "authfile", required_argument, NULL, OPT_AUTHFILE },
-                                        { "cert-dir", required_argument, NULL, OPT_CERTDIR },
-                                        { "retries", required_argument, NULL, OPT_RETRIES },
-                                        { "limit-rate", required_argument, NULL, OPT_RATE },
-                                        { "registries-conf", required_argument, NULL, OPT_REGCONF },
-                                        { NULL, 0, NULL, 0 } };
   int c;
 
   f->ropts.tls_verify = true;
   f->ropts.jobs = 3;
   f->ropts.retries = 5;
   optind = 0;
-  while ((c = getopt_long (argc, argv, "p:j:q", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "p:j:q", pull_opts, NULL)) != -1)
     switch (c)
       {
       case 'p':
@@ -458,6 +460,80 @@ static int parse_flags (int argc, char **argv, struct pull_flags *f, keel_error 
         return keel_err (err, 0, "invalid option");
       }
   return 0;
+}
+
+/* Is ARG one of pull's own options? *VALUE: its value is the next argument. */
+static bool pull_option (const char *arg, bool *value)
+{
+  size_t n;
+
+  *value = false;
+  if (arg[0] != '-')
+    return false;
+  if (arg[1] != '-')
+    {
+      *value = (arg[1] == 'p' || arg[1] == 'j') && arg[2] == '\0';
+      return arg[1] != '\0' && strchr ("pjq", arg[1]) != NULL;
+    }
+  n = strcspn (arg + 2, "=");
+  for (const struct option *o = pull_opts; o->name; o++)
+    if (strlen (o->name) == n && strncmp (o->name, arg + 2, n) == 0)
+      {
+        *value = o->has_arg == required_argument && arg[2 + n] == '\0';
+        return true;
+      }
+  return false;
+}
+
+/* Take the bundle flags (and "-- ARGS") out of ARGV into UF; KEPT (argc + 1 slots) gets the rest, for
+ * getopt. --platform is pull's: it chooses what is both pulled and unpacked. *BUNDLE_FLAGS counts what
+ * went to UF, which only makes sense with a BUNDLE operand. */
+static int split_flags (int argc, char **argv, struct unpack_flags *uf, char **kept, int *n_kept, int *bundle_flags,
+                        keel_error **err)
+{
+  int n = 0, r;
+  bool value;
+
+  kept[n++] = argv[0];
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        {
+          unpack_flags_set_args (uf, argv + i + 1);
+          ++*bundle_flags;
+          break;
+        }
+      if (pull_option (argv[i], &value))
+        {
+          kept[n++] = argv[i];
+          if (value && i + 1 < argc)
+            kept[n++] = argv[++i];
+          continue;
+        }
+      if ((r = unpack_flags_parse (uf, argc, argv, &i, err)) < 0)
+        return -1;
+      if (r == 0)
+        kept[n++] = argv[i];
+      *bundle_flags += r;
+    }
+  kept[n] = NULL;
+  *n_kept = n;
+  return 0;
+}
+
+/* After the pull: NAME's stored image (narrowed to the pulled platform) into BUNDLE. */
+static int unpack_pulled (struct imagetool_ctx *ctx, struct pull *pl, const char *name, const char *bundle,
+                          struct unpack_flags *uf, keel_error **err)
+{
+  struct image_descriptor desc = { 0 };
+  int r;
+
+  if ((r = store_find_ref (pl->store, name, &desc, err)) == 0)
+    keel_err (err, 0, "no image \"%s\" in the store after the pull", name);
+  if (r == 1)
+    r = cmd_unpack_desc (ctx, pl->store, &desc, &pl->platform, bundle, uf, err);
+  image_descriptor_clear (&desc);
+  return r == 0 ? 0 : -1;
 }
 
 /* Pull NAME (normalised) through its endpoints: registries.conf mirrors in order, then the origin
@@ -539,9 +615,10 @@ static int candidates (const struct reference *ref, const struct registries_conf
   return 0;
 }
 
-int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
+/* Pull REF (as typed) and, with BUNDLE, unpack it there. */
+static int pull_main (struct imagetool_ctx *ctx, struct pull_flags *f, const char *ref, const char *bundle,
+                      struct unpack_flags *uf)
 {
-  struct pull_flags f = { 0 };
   struct pull pl = { 0 };
   struct reference input = { 0 };
   _cleanup_registries_conf_ struct registries_conf *conf = NULL;
@@ -550,24 +627,20 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
   keel_error *err = NULL;
   int ret = 1;
 
-  if (parse_flags (argc, argv, &f, &err) < 0)
-    return cmd_fail (ctx, "pull", err);
-  if (argc - optind != 1)
-    return cmd_usage (ctx, "pull", "expected one reference");
-  f.ropts.log = &ctx->log;
-  pl.all_platforms = f.all_platforms;
-  pl.quiet = f.quiet;
+  f->ropts.log = &ctx->log;
+  pl.all_platforms = f->all_platforms;
+  pl.quiet = f->quiet;
   /* the error already quotes the reference */
-  if (reference_parse (argv[optind], &input, &err) < 0)
+  if (reference_parse (ref, &input, &err) < 0)
     return cmd_fail (ctx, "pull", err);
-  if (registries_conf_load (f.registries_conf, &conf, &err) < 0 || candidates (&input, conf, &names, &err) < 0)
+  if (registries_conf_load (f->registries_conf, &conf, &err) < 0 || candidates (&input, conf, &names, &err) < 0)
     goto out;
-  if ((f.platform ? image_platform_parse (f.platform, &pl.platform, &err) : image_platform_host (&pl.platform, &err))
+  if ((f->platform ? image_platform_parse (f->platform, &pl.platform, &err) : image_platform_host (&pl.platform, &err))
       < 0)
     goto out;
   if (store_open (ctx->store_dir, true, &pl.store, &err) < 0)
     goto out;
-  pl.progress = progress_new (progress_mode_for (stderr, f.quiet), stderr);
+  pl.progress = progress_new (progress_mode_for (stderr, f->quiet), stderr);
   if (pl.progress == NULL)
     {
       keel_err (&err, ENOMEM, "pull");
@@ -576,7 +649,7 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
   for (char **n = names; *n; n++)
     {
       name = *n;
-      if (pull_candidate (&pl, &f, conf, name, ctx, &err) == 0)
+      if (pull_candidate (&pl, f, conf, name, ctx, &err) == 0)
         {
           ret = 0;
           break;
@@ -584,10 +657,17 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
       if (n[1] != NULL)
         log_msg (&ctx->log, LOG_LEVEL_WARNING, "%s: %s; trying the next search registry", name, err->msg);
     }
+  if (ret == 0 && bundle != NULL)
+    {
+      keel_error_free (err);
+      err = NULL;
+      if (unpack_pulled (ctx, &pl, name, bundle, uf, &err) < 0)
+        ret = 1;
+    }
 out:
   if (ret != 0 && err != NULL)
     {
-      keel_err_prefix (&err, "%s", name ? name : argv[optind]);
+      keel_err_prefix (&err, "%s", name ? name : ref);
       ret = cmd_fail (ctx, "pull", err);
     }
   keel_error_free (ret == 0 ? err : NULL);
@@ -597,5 +677,31 @@ out:
   image_platform_clear (&pl.platform);
   reference_clear (&pl.ref);
   reference_clear (&input);
+  return ret;
+}
+
+int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
+{
+  struct pull_flags f = { 0 };
+  struct unpack_flags uf;
+  _cleanup_free_ char **kept = calloc ((size_t)argc + 1, sizeof *kept);
+  keel_error *err = NULL;
+  int ret, n_kept, bundle_flags = 0, n_ops;
+
+  if (kept == NULL)
+    return keel_err (&err, ENOMEM, "pull"), cmd_fail (ctx, "pull", err);
+  unpack_flags_init (&uf);
+  if (split_flags (argc, argv, &uf, kept, &n_kept, &bundle_flags, &err) < 0 || parse_flags (n_kept, kept, &f, &err) < 0)
+    ret = cmd_fail (ctx, "pull", err);
+  else if ((n_ops = n_kept - optind) != 1 && n_ops != 2)
+    ret = cmd_usage (ctx, "pull", "expected REF [BUNDLE]");
+  else if (n_ops == 1 && bundle_flags > 0)
+    ret = cmd_usage (ctx, "pull", "bundle options and -- ARGS need a BUNDLE operand");
+  else
+    {
+      uf.platform = f.platform;
+      ret = pull_main (ctx, &f, kept[optind], n_ops == 2 ? kept[optind + 1] : NULL, &uf);
+    }
+  unpack_flags_clear (&uf);
   return ret;
 }

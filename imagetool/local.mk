@@ -12,7 +12,7 @@ imagetool_libpull_a_SOURCES = \
 	imagetool/registries_conf.c imagetool/registries_conf.h
 
 bin_PROGRAMS += imagetool/imagetool
-imagetool_imagetool_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+imagetool_imagetool_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(ARCHIVE_CFLAGS)
 imagetool_imagetool_SOURCES = \
 	imagetool/main.c imagetool/commands.h \
 	imagetool/cmd_pull.c \
@@ -20,5 +20,8 @@ imagetool_imagetool_SOURCES = \
 	imagetool/cmd_inspect.c \
 	imagetool/cmd_tag.c \
 	imagetool/cmd_gc.c \
-	imagetool/cmd_login.c
-imagetool_imagetool_LDADD = imagetool/libpull.a $(SPEC_LIBS) $(CURL_LIBS)
+	imagetool/cmd_login.c \
+	imagetool/cmd_unpack.c \
+	imagetool/cmd_config.c
+# libunpack before libpull (unpack.c reads the store) and libspec
+imagetool_imagetool_LDADD = imagetool/libunpack.a imagetool/libpull.a $(SPEC_LIBS) $(ARCHIVE_LIBS) $(CURL_LIBS)

@@ -17,22 +17,26 @@ struct verb
   const char *name;
   int (*fn) (struct imagetool_ctx *, int, char **);
   const char *help;
+  bool bundle_flags; /* takes the unpack flags (listed by VERB --help) */
 };
 
 static const struct verb verbs[] = {
   { "pull", cmd_pull,
     "pull [--platform OS/ARCH[/VARIANT]|--all-platforms] [--jobs N] [--quiet] [--tls-verify=false]\n"
     "       [--creds USER:PASS] [--authfile FILE] [--cert-dir DIR] [--retries N] [--limit-rate BYTES]\n"
-    "       [--registries-conf FILE] REF\n"
-    "       fetch an image into the store" },
-  { "images", cmd_images, "images [--format table|json]: list the stored images" },
-  { "inspect", cmd_inspect, "inspect [--raw|--config] REF: manifest and config of a stored image" },
-  { "tag", cmd_tag, "tag SRC DST: another name for a stored image" },
-  { "rm", cmd_rm, "rm REF...: remove names (blobs go with gc)" },
-  { "gc", cmd_gc, "gc: remove unreferenced blobs and stale partial downloads" },
-  { "fsck", cmd_fsck, "fsck: re-verify every blob" },
-  { "login", cmd_login, "login [-u USER] [-p PASS|--password-stdin] REGISTRY" },
-  { "logout", cmd_logout, "logout REGISTRY | --all" },
+    "       [--registries-conf FILE] [BUNDLE FLAGS] REF [BUNDLE [-- ARGS...]]\n"
+    "       fetch an image into the store, then (with BUNDLE) unpack it into an OCI bundle",
+    true },
+  { "unpack", cmd_unpack, "unpack [BUNDLE FLAGS] REF BUNDLE [-- ARGS...]: a stored image into a new OCI bundle", true },
+  { "config", cmd_config, "config [BUNDLE FLAGS] REF [-- ARGS...]: print the config.json unpack would write", true },
+  { "images", cmd_images, "images [--format table|json]: list the stored images", false },
+  { "inspect", cmd_inspect, "inspect [--raw|--config] REF: manifest and config of a stored image", false },
+  { "tag", cmd_tag, "tag SRC DST: another name for a stored image", false },
+  { "rm", cmd_rm, "rm REF...: remove names (blobs go with gc)", false },
+  { "gc", cmd_gc, "gc: remove unreferenced blobs and stale partial downloads", false },
+  { "fsck", cmd_fsck, "fsck: re-verify every blob", false },
+  { "login", cmd_login, "login [-u USER] [-p PASS|--password-stdin] REGISTRY", false },
+  { "logout", cmd_logout, "logout REGISTRY | --all", false },
 };
 
 static void usage (FILE *out)
@@ -40,6 +44,23 @@ static void usage (FILE *out)
   fprintf (out, "usage: imagetool [--store DIR] [--debug] VERB [ARGS]\n\nverbs:\n");
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
     fprintf (out, "  %s\n", verbs[i].help);
+}
+
+/* VERB --help (anywhere before "--"): its usage line and, for the unpacking verbs, the bundle flags. */
+static bool verb_help (const struct verb *v, int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "--help") == 0)
+      {
+        printf ("usage: imagetool [--store DIR] %s\n", v->help);
+        if (v->bundle_flags)
+          {
+            putchar ('\n');
+            cmd_unpack_flags_help (stdout);
+          }
+        return true;
+      }
+  return false;
 }
 
 int cmd_fail (struct imagetool_ctx *ctx, const char *verb, keel_error *err)
@@ -104,6 +125,8 @@ int main (int argc, char **argv)
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
     if (strcmp (argv[optind], verbs[i].name) == 0)
       {
+        if (verb_help (&verbs[i], argc - optind, argv + optind))
+          return 0;
         curl_global_init (CURL_GLOBAL_DEFAULT);
         optind++;
         /* verbs parse their own options from argv[0] = the verb */
