@@ -25,7 +25,7 @@ load ../lib/common
   run sh -c "echo \$\$ >$cg/cgroup.procs && sleep 5 & sleep 0.5; sh -c 'echo \$\$ >$cg/cgroup.procs; sleep 1 & sleep 1 & wait' 2>&1"
   echo "$output"
   [ "$(cat "$cg/pids.events" | awk '$1 == "max" {print $2}')" -gt 0 ]
-  kill $(cat "$cg/cgroup.procs") 2>/dev/null || true
+  xargs -r kill <"$cg/cgroup.procs" 2>/dev/null || true
   sleep 0.2
   rmdir "$cg"
 }

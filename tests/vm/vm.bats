@@ -38,7 +38,8 @@ teardown() {
     [[ " ${lines[2]} " == *" $c "* ]] || { echo "controller $c not enabled"; return 1; }
   done
   [ "${lines[3]}" = 0 ]
-  # A TAP comment in the log: boot, run and power-off, as measured from the host (load on the host shows here).
+  # A TAP comment in the log: boot, run and power-off as measured from the host. Host load shows here, and so
+  # does building the base image when the cache is cold (first run, or after run.sh/init changed).
   printf '# vm boot+run+poweroff: %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')" >&3
 }
 

@@ -24,7 +24,7 @@ vm_kernel() {
 		return
 	fi
 	local k
-	k=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
+	k=$(printf '%s\n' /boot/vmlinuz-*-cloud-amd64 | grep -v '\*' | sort -V | tail -n 1)
 	[ -n "$k" ] || return 1
 	echo "$k"
 }
@@ -44,10 +44,10 @@ vm_unavailable() {
 		return
 	}
 	local k
-	k=$(vm_kernel) && [ -r "$k" ] || {
+	if ! k=$(vm_kernel) || [ ! -r "$k" ]; then
 		echo "no cloud kernel in /boot (apt-get install linux-image-cloud-amd64)"
 		return
-	}
+	fi
 	[ -d "/lib/modules/$(vm_kernel_version "$k")" ] || echo "/lib/modules for $k missing"
 }
 
@@ -101,7 +101,7 @@ vm_package_files() {
 # One realpath process for all of them: exec is slow on some hosts.
 vm_archive_list() {
 	local -a paths=() parents=() links=()
-	local -A out=()
+	local -A keep=()
 	local f i c d
 	while read -r f; do
 		[ -e "$f" ] || [ -L "$f" ] && paths+=("$f")
@@ -110,20 +110,20 @@ vm_archive_list() {
 	mapfile -t parents < <(for f in "${paths[@]}"; do echo "${f%/*}/"; done | xargs -d '\n' realpath --)
 	for i in "${!paths[@]}"; do
 		c=${parents[$i]%/}/${paths[$i]##*/}
-		out[$c]=1
+		keep[$c]=1
 		[ -L "$c" ] && links+=("$c")
 	done
 	if [ ${#links[@]} -gt 0 ]; then
-		while read -r c; do out[$c]=1; done < <(realpath -- "${links[@]}")
+		while read -r c; do keep[$c]=1; done < <(realpath -- "${links[@]}")
 	fi
-	for c in "${!out[@]}"; do
+	for c in "${!keep[@]}"; do
 		d=${c%/*}
-		while [ -n "$d" ] && [ -z "${out[$d]:-}" ]; do
-			out[$d]=1
+		while [ -n "$d" ] && [ -z "${keep[$d]:-}" ]; do
+			keep[$d]=1
 			d=${d%/*}
 		done
 	done
-	printf '%s\n' "${!out[@]}" | sed 's|^/||' | LC_ALL=C sort
+	printf '%s\n' "${!keep[@]}" | sed 's|^/||' | LC_ALL=C sort
 }
 
 # Writes a newc archive of the listed host paths (relative to /, from stdin) to FILE, owned by root.
@@ -190,7 +190,7 @@ vm_files_image() {
 			if [ -d "$p" ] && [ ! -L "$p" ]; then
 				find "$(realpath "$p")"
 			else
-				echo "$(realpath -s "$p")"
+				realpath -s "$p"
 			fi
 		done
 		[ -z "$modules" ] || vm_module_paths "$kver" "$modules"
@@ -245,7 +245,7 @@ vm_cmd_image() {
 }
 
 vm_main() {
-	local mem=1024 timeout=${KEEL_VM_TIMEOUT:-300} modules= files=() kernel kver cache dir why
+	local mem=1024 timeout=${KEEL_VM_TIMEOUT:-300} modules='' files=() kernel kver cache dir why
 	VM_ENV=()
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -338,10 +338,15 @@ vm_report() {
 	} >&2
 }
 
+# shellcheck disable=SC2317 # called from the EXIT trap
 vm_cleanup() {
 	# The stream readers may still block on a fifo no qemu ever opened.
 	jobs -p | xargs -r kill 2>/dev/null
-	[ -n "${KEEL_VM_KEEP:-}" ] && echo "run.sh: kept $1" >&2 || rm -rf "$1"
+	if [ -n "${KEEL_VM_KEEP:-}" ]; then
+		echo "run.sh: kept $1" >&2
+	else
+		rm -rf "$1"
+	fi
 }
 
 vm_main "$@"
