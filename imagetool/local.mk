@@ -25,3 +25,7 @@ imagetool_imagetool_SOURCES = \
 	imagetool/cmd_config.c
 # libunpack before libpull (unpack.c reads the store) and libspec
 imagetool_imagetool_LDADD = imagetool/libunpack.a imagetool/libpull.a $(SPEC_LIBS) $(ARCHIVE_LIBS) $(CURL_LIBS)
+
+# End to end: pull/unpack/config against a local registry, bundles run by runtime (needs both programs).
+TESTS += tests/imagetool/e2e.bats
+EXTRA_DIST += tests/imagetool/e2e.bats
