@@ -485,37 +485,48 @@ static bool pull_option (const char *arg, bool *value)
   return false;
 }
 
-/* Take the bundle flags (and "-- ARGS") out of ARGV into UF; KEPT (argc + 1 slots) gets the rest, for
- * getopt. --platform is pull's: it chooses what is both pulled and unpacked. *BUNDLE_FLAGS counts what
- * went to UF, which only makes sense with a BUNDLE operand. */
+/* Take the bundle flags (and "-- ARGS") out of ARGV into UF; KEPT (argc + 2 slots) gets the rest for
+ * getopt: pull's options, "--", the operands. --platform is pull's: it chooses what is both pulled and
+ * unpacked. A "--" before REF ends the options as usual ("pull -- -odd/ref"); after an operand (or a
+ * first "--"), ARGS follow. *BUNDLE_FLAGS counts what went to UF, which only makes sense with a BUNDLE operand. */
 static int split_flags (int argc, char **argv, struct unpack_flags *uf, char **kept, int *n_kept, int *bundle_flags,
                         keel_error **err)
 {
-  int n = 0, r;
-  bool value;
+  _cleanup_free_ char **ops = calloc ((size_t)argc, sizeof *ops);
+  int n = 0, n_ops = 0, r;
+  bool value, options = true;
 
+  if (ops == NULL)
+    return keel_err (err, ENOMEM, "pull");
   kept[n++] = argv[0];
   for (int i = 1; i < argc; i++)
     {
-      if (strcmp (argv[i], "--") == 0)
+      if (strcmp (argv[i], "--") == 0 && (n_ops > 0 || !options))
         {
           unpack_flags_set_args (uf, argv + i + 1);
           ++*bundle_flags;
           break;
         }
-      if (pull_option (argv[i], &value))
+      if (strcmp (argv[i], "--") == 0)
+        options = false;
+      else if (!options || argv[i][0] != '-' || argv[i][1] == '\0')
+        ops[n_ops++] = argv[i];
+      else if (pull_option (argv[i], &value))
         {
           kept[n++] = argv[i];
           if (value && i + 1 < argc)
             kept[n++] = argv[++i];
-          continue;
         }
-      if ((r = unpack_flags_parse (uf, argc, argv, &i, err)) < 0)
+      else if ((r = unpack_flags_parse (uf, argc, argv, &i, err)) < 0)
         return -1;
-      if (r == 0)
-        kept[n++] = argv[i];
-      *bundle_flags += r;
+      else if (r == 0)
+        kept[n++] = argv[i]; /* unknown: getopt says so */
+      else
+        ++*bundle_flags;
     }
+  kept[n++] = (char *)"--";
+  memcpy (kept + n, ops, (size_t)n_ops * sizeof *ops);
+  n += n_ops;
   kept[n] = NULL;
   *n_kept = n;
   return 0;
@@ -684,9 +695,9 @@ int cmd_pull (struct imagetool_ctx *ctx, int argc, char **argv)
 {
   struct pull_flags f = { 0 };
   struct unpack_flags uf;
-  _cleanup_free_ char **kept = calloc ((size_t)argc + 1, sizeof *kept);
+  _cleanup_free_ char **kept = calloc ((size_t)argc + 2, sizeof *kept);
   keel_error *err = NULL;
-  int ret, n_kept, bundle_flags = 0, n_ops;
+  int ret, n_kept = 0, bundle_flags = 0, n_ops;
 
   if (kept == NULL)
     return keel_err (&err, ENOMEM, "pull"), cmd_fail (ctx, "pull", err);

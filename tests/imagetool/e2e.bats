@@ -20,6 +20,7 @@ setup_file() {
   seed_push "$SEED_DIR/l" e2e busybox:e2e
   seed_push "$SEED_DIR/l" named busybox:named
   seed_push "$SEED_DIR/l" base busybox:docker --format v2s2
+  seed_push "$SEED_DIR/l" multiarch busybox:multi --all
 }
 
 teardown_file() {
@@ -122,6 +123,24 @@ assert_no_bundle() {
   run it config --entrypoint /bin/echo "$REGISTRY/busybox:e2e" -- hi
   [ "$status" -eq 0 ]
   [ "$(jq -c .process.args <<<"$output")" = '["/bin/echo","hi"]' ]
+}
+
+@test "e2e: --platform picks the image of an index for config, unpack and pull REF BUNDLE" {
+  it pull -q --tls-verify=false --all-platforms "$REGISTRY/busybox:multi"
+  run it config "$REGISTRY/busybox:multi"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.annotations["org.opencontainers.image.architecture"]' <<<"$output")" = amd64 ]
+  run it config --platform linux/arm64/v8 "$REGISTRY/busybox:multi"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.annotations["org.opencontainers.image.architecture"]' <<<"$output")" = arm64 ]
+  it unpack --platform linux/arm64/v8 "$REGISTRY/busybox:multi" "$B"
+  [ "$(cat "$B/rootfs/layer-1")" = arm64 ]
+  run it config --platform linux/s390x "$REGISTRY/busybox:multi"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *s390x* ]]
+  it pull -q --tls-verify=false --platform linux/arm64/v8 "$REGISTRY/busybox:multi" "$TMP/b2"
+  [ "$(cat "$TMP/b2/rootfs/layer-1")" = arm64 ]
+  [ "$(jq -r '.annotations["org.opencontainers.image.architecture"]' "$TMP/b2/config.json")" = arm64 ]
 }
 
 @test "e2e: config REF with a user name needs the rootfs (clear error); numeric users work" {
