@@ -143,6 +143,21 @@ assert_no_bundle() {
   [ "$(jq -r '.annotations["org.opencontainers.image.architecture"]' "$TMP/b2/config.json")" = arm64 ]
 }
 
+@test "e2e: caller options reach config.json: --rootless, --tty, --hostname, --read-only" {
+  it pull -q --tls-verify=false "$REGISTRY/busybox:t"
+  run it config "$REGISTRY/busybox:t"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '[.linux.namespaces[].type] | index("user") == null' <<<"$output")" = true ]
+  [ "$(jq -r .process.terminal <<<"$output")" = false ]
+  run it config --rootless --tty --hostname box --read-only "$REGISTRY/busybox:t"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '[.linux.namespaces[].type] | index("user") != null' <<<"$output")" = true ]
+  [ "$(jq -r '.linux.uidMappings | length > 0' <<<"$output")" = true ]
+  [ "$(jq -r .process.terminal <<<"$output")" = true ]
+  [ "$(jq -r .hostname <<<"$output")" = box ]
+  [ "$(jq -r .root.readonly <<<"$output")" = true ]
+}
+
 @test "e2e: config REF with a user name needs the rootfs (clear error); numeric users work" {
   it pull -q --tls-verify=false "$REGISTRY/busybox:named"
   run it config "$REGISTRY/busybox:named"
