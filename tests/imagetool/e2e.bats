@@ -14,11 +14,13 @@ setup_file() {
   umoci config --image "$SEED_DIR/l:base" --tag e2e --config.env FOO=bar --config.workingdir /bin \
     --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "$FOO in $(pwd)"'
   umoci config --image "$SEED_DIR/l:base" --tag named --config.user nobody
+  umoci config --image "$SEED_DIR/l:base" --tag vol --config.volume /data
   registry_start
   export REGISTRY REGISTRY_DIR REGISTRY_PID
   seed_push "$SEED_DIR/l" base busybox:t
   seed_push "$SEED_DIR/l" e2e busybox:e2e
   seed_push "$SEED_DIR/l" named busybox:named
+  seed_push "$SEED_DIR/l" vol busybox:vol
   seed_push "$SEED_DIR/l" base busybox:docker --format v2s2
   seed_push "$SEED_DIR/l" multiarch busybox:multi --all
 }
@@ -107,6 +109,18 @@ assert_no_bundle() {
   run run_bundle "$TMP/b2"
   [ "$status" -eq 0 ]
   [ "$output" = "from pull" ]
+}
+
+@test "e2e: a Config.Volumes directory is a bind mount from the bundle (default --volumes bundle)" {
+  skip_unless_root
+  it pull -q --tls-verify=false "$REGISTRY/busybox:vol" "$B" -- /bin/sh -c 'echo kept >/data/f && cat /data/f'
+  run run_bundle "$B"
+  [ "$status" -eq 0 ]
+  [ "$output" = kept ]
+  # the data lives in the bundle, outside the rootfs
+  run cat "$B"/volumes/*/f
+  [ "$output" = kept ]
+  [ ! -e "$B/rootfs/data/f" ]
 }
 
 @test "e2e: config REF prints args, env and cwd of the image without unpacking" {
