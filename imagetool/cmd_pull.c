@@ -539,12 +539,11 @@ static int unpack_pulled (struct imagetool_ctx *ctx, struct pull *pl, const char
   struct image_descriptor desc = { 0 };
   int r;
 
-  if ((r = store_find_ref (pl->store, name, &desc, err)) == 0)
-    keel_err (err, 0, "no image \"%s\" in the store after the pull", name);
-  if (r == 1)
-    r = cmd_unpack_desc (ctx, pl->store, &desc, &pl->platform, bundle, uf, err);
+  if ((r = store_find_ref (pl->store, name, &desc, err)) <= 0)
+    return r < 0 ? -1 : keel_err (err, 0, "no image \"%s\" in the store after the pull", name);
+  r = cmd_unpack_desc (ctx, pl->store, &desc, &pl->platform, bundle, uf, err);
   image_descriptor_clear (&desc);
-  return r == 0 ? 0 : -1;
+  return r;
 }
 
 /* Pull NAME (normalised) through its endpoints: registries.conf mirrors in order, then the origin
