@@ -212,6 +212,20 @@ static CURL *new_handle (struct registry *r, const char *url, struct curl_slist 
   return h;
 }
 
+/* A server that requires a client certificate rejects the handshake with a TLS alert (bad_certificate, or
+ * certificate_required in TLS 1.3); with TLS 1.3 the alert races with the first request, so curl reports a
+ * failed read (the alert) or a failed send (the peer already closed). OpenSSL's text alone does not tell
+ * the user what to do, so name the likely cause when no client certificate was offered. */
+static const char *client_cert_hint (struct registry *r, const char *url, CURLcode rc)
+{
+  if (r->client_cert != NULL || strncmp (url, "https://", 8) != 0)
+    return "";
+  if (rc != CURLE_SSL_CONNECT_ERROR && rc != CURLE_RECV_ERROR && rc != CURLE_SEND_ERROR)
+    return "";
+  return " (the registry may require a TLS client certificate: NAME.cert with NAME.key in "
+         "/etc/containers/certs.d/HOST:PORT/ or --cert-dir)";
+}
+
 /* One request, no retries. BASIC_USER/PASS: HTTP Basic credentials for token endpoints. */
 static int perform (struct registry *r, const char *method, const char *url, struct curl_slist *headers,
                     const char *post, struct response *resp, keel_error **err)
@@ -238,7 +252,8 @@ static int perform (struct registry *r, const char *method, const char *url, str
     {
       if (resp->too_big)
         return keel_err (err, 0, "%s %s: response larger than %d bytes", method, url, MAX_DOCUMENT);
-      return keel_err (err, 0, "%s %s: %s", method, url, errbuf[0] ? errbuf : curl_easy_strerror (rc));
+      const char *msg = errbuf[0] ? errbuf : curl_easy_strerror (rc);
+      return keel_err (err, 0, "%s %s: %s%s", method, url, msg, client_cert_hint (r, url, rc));
     }
   return 0;
 }

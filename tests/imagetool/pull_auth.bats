@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# imagetool pull / login / logout against a docker-registry with TLS (a test CA) and htpasswd (bcrypt)
+# imagetool pull / login / logout against a docker-registry with TLS (a test CA, optionally requiring a client
+# certificate) and htpasswd (bcrypt) basic auth; and through a proxy answering 429 and 503 before it lets requests through.
 # basic auth; and through a proxy answering 429 and 503 before it lets requests through.
 
 load ../lib/common
@@ -132,4 +133,43 @@ it() {
   grep -q '^200 GET /v2/busybox/blobs/sha256:' "$TMP/proxy.log"
   run it fsck
   [ "$status" -eq 0 ]
+}
+
+@test "TLS client certificate: refused without one (with a hint naming certs.d), NAME.cert + NAME.key from --cert-dir or certs.d work" {
+  local tls_registry=$REGISTRY tls_dir=$REGISTRY_DIR tls_pid=$REGISTRY_PID
+  registry_start --client-certs
+  local mtls_registry=$REGISTRY mtls_dir=$REGISTRY_DIR
+  run skopeo copy -q --dest-cert-dir "$REGISTRY_DIR/client-certs" "oci:$SEED_DIR/l:base" \
+    "docker://$REGISTRY/busybox:t"
+  local seed_status=$status
+  run it pull -q --cert-dir "$mtls_dir/certs" "$mtls_registry/busybox:t"
+  local nocert_status=$status nocert_output=$output
+  # a .cert without its .key is a configuration error, named
+  mkdir "$TMP/halfcerts"
+  cp "$mtls_dir/ca.crt" "$mtls_dir/client.crt" "$TMP/halfcerts/"
+  mv "$TMP/halfcerts/client.crt" "$TMP/halfcerts/client.cert"
+  run it pull -q --cert-dir "$TMP/halfcerts" "$mtls_registry/busybox:t"
+  local half_status=$status half_output=$output
+  run it pull -q --cert-dir "$mtls_dir/client-certs" "$mtls_registry/busybox:t"
+  local cert_status=$status
+  local certsd_status=0
+  if [ "$(id -u)" = 0 ]; then
+    CERTS_D="/etc/containers/certs.d/$mtls_registry"
+    mkdir -p "$CERTS_D"
+    cp "$mtls_dir/client-certs/"* "$CERTS_D/"
+    rm -rf "${STORE:?}"/*
+    run it pull -q "$mtls_registry/busybox:t"
+    certsd_status=$status
+  fi
+  registry_stop
+  REGISTRY=$tls_registry REGISTRY_DIR=$tls_dir REGISTRY_PID=$tls_pid
+  [ "$seed_status" -eq 0 ]
+  [ "$nocert_status" -eq 1 ]
+  [[ "$nocert_output" == *"may require a TLS client certificate"* ]]
+  [ "$half_status" -eq 1 ]
+  [[ "$half_output" == *"client certificate \`$TMP/halfcerts/client.cert\` has no key"* ]]
+  [ "$cert_status" -eq 0 ]
+  [ "$certsd_status" -eq 0 ]
+  run it images
+  [[ "$output" == *"$mtls_registry/busybox:t"* ]]
 }

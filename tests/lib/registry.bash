@@ -33,6 +33,24 @@ registry_make_certs() {
   cp "$dir/ca.crt" "$dir/certs/ca.crt"
 }
 
+# A second CA that signs client certificates, and a client certificate from it, in DIR: DIR/client-ca.crt is
+# what the registry trusts (http.tls.clientcas); DIR/client-certs is a certs.d directory holding the server
+# CA plus client.cert and its client.key (containers-certs.d(5)).
+registry_make_client_certs() {
+  local dir=$1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=keel test client CA" \
+    -keyout "$dir/client-ca.key" -out "$dir/client-ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=keel test client" \
+    -keyout "$dir/client.key" -out "$dir/client.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$dir/client-ext.cnf"
+  openssl x509 -req -in "$dir/client.csr" -CA "$dir/client-ca.crt" -CAkey "$dir/client-ca.key" \
+    -CAcreateserial -days 2 -extfile "$dir/client-ext.cnf" -out "$dir/client.crt" 2>/dev/null
+  mkdir -p "$dir/client-certs"
+  cp "$dir/ca.crt" "$dir/client-certs/ca.crt"
+  cp "$dir/client.crt" "$dir/client-certs/client.cert"
+  cp "$dir/client.key" "$dir/client-certs/client.key"
+}
+
 # Start tests/imagetool/token_server.py for USER:PASS with a fresh signing certificate in DIR;
 # sets TOKEN_PORT and TOKEN_PID; DIR/token.crt is the bundle the registry trusts, DIR/token.log its log.
 registry_token_server() {
@@ -49,13 +67,16 @@ registry_token_server() {
   TOKEN_PORT=$(cat "$dir/token.port")
 }
 
-# registry_start [--tls] [--htpasswd USER:PASS] [--token USER:PASS]; with --tls, REGISTRY_DIR/certs/ca.crt
-# is the CA; --token runs a token service (anonymous: pull on public/*; USER:PASS: everything).
+# registry_start [--tls] [--client-certs] [--htpasswd USER:PASS] [--token USER:PASS]; with --tls,
+# REGISTRY_DIR/certs/ca.crt is the CA; --client-certs (implies --tls) makes the registry require a client
+# certificate, REGISTRY_DIR/client-certs is a certs.d directory with one; --token runs a token service
+# (anonymous: pull on public/*; USER:PASS: everything).
 registry_start() {
-  local tls=0 htpasswd="" token="" port i
+  local tls=0 client_certs=0 htpasswd="" token="" port i
   while [ $# -gt 0 ]; do
     case $1 in
     --tls) tls=1 ;;
+    --client-certs) tls=1 client_certs=1 ;;
     --htpasswd) htpasswd=$2; shift ;;
     --token) token=$2; shift ;;
     *) echo "registry_start: unknown option $1" >&2; return 1 ;;
@@ -73,6 +94,10 @@ registry_start() {
     if [ $tls = 1 ]; then
       registry_make_certs "$REGISTRY_DIR"
       printf '  tls:\n    certificate: %s/server.crt\n    key: %s/server.key\n' "$REGISTRY_DIR" "$REGISTRY_DIR"
+      if [ $client_certs = 1 ]; then
+        registry_make_client_certs "$REGISTRY_DIR"
+        printf '    clientcas:\n      - %s/client-ca.crt\n' "$REGISTRY_DIR"
+      fi
       REGISTRY_SCHEME=https
     fi
     if [ -n "$htpasswd" ]; then
@@ -90,8 +115,12 @@ registry_start() {
   env $(compgen -e | grep '^REGISTRY_' | sed 's/^/-u /') \
     docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/log" 2>&1 &
   REGISTRY_PID=$!
+  local curl_certs=()
+  if [ $client_certs = 1 ]; then
+    curl_certs=(--cert "$REGISTRY_DIR/client.crt" --key "$REGISTRY_DIR/client.key")
+  fi
   for i in $(seq 100); do
-    if curl -sk -o /dev/null "$REGISTRY_SCHEME://$REGISTRY/v2/"; then
+    if curl -sk "${curl_certs[@]}" -o /dev/null "$REGISTRY_SCHEME://$REGISTRY/v2/"; then
       return 0
     fi
     sleep 0.05
