@@ -1,7 +1,6 @@
 #!/usr/bin/env bats
 # imagetool pull / login / logout against a docker-registry with TLS (a test CA, optionally requiring a client
 # certificate) and htpasswd (bcrypt) basic auth; and through a proxy answering 429 and 503 before it lets requests through.
-# basic auth; and through a proxy answering 429 and 503 before it lets requests through.
 
 load ../lib/common
 load ../lib/registry
