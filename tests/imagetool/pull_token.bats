@@ -43,7 +43,7 @@ it() {
 @test "anonymous bearer token: one token per scope serves the manifest and every blob" {
   run it pull -q --tls-verify=false "$REGISTRY/public/busybox:t"
   [ "$status" -eq 0 ]
-  [ "$(cat "$REGISTRY_DIR/token.log")" = "- repository:public/busybox:pull" ]
+  [ "$(cat "$REGISTRY_DIR/token.log")" = "GET - repository:public/busybox:pull" ]
   run it fsck
   [ "$status" -eq 0 ]
 }
@@ -58,7 +58,7 @@ it() {
   : >"$REGISTRY_DIR/token.log"
   run it pull -q --tls-verify=false --creds "$CREDS" "$REGISTRY/private/busybox:t"
   [ "$status" -eq 0 ]
-  [ "$(cat "$REGISTRY_DIR/token.log")" = "keel repository:private/busybox:pull" ]
+  [ "$(cat "$REGISTRY_DIR/token.log")" = "GET keel repository:private/busybox:pull" ]
 }
 
 @test "login against a token registry checks the password with the token service" {
@@ -83,4 +83,27 @@ it() {
   ! grep -q 'auth=yes' "$TMP/proxy.log"
   run it fsck
   [ "$status" -eq 0 ]
+}
+
+@test "an identitytoken is an OAuth2 refresh token: POST grant_type=refresh_token to the realm, no password GET" {
+  mkdir -p "$XDG_RUNTIME_DIR/containers" "$HOME/.docker"
+  printf '{"auths":{"%s":{"identitytoken":"wrong-refresh-token"}}}' "$REGISTRY" >"$XDG_RUNTIME_DIR/containers/auth.json"
+  run it pull -q --tls-verify=false "$REGISTRY/private/busybox:t"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"HTTP 400"* ]]
+  [[ "$output" != *"wrong-refresh-token"* ]]
+  [ "$(cat "$REGISTRY_DIR/token.log")" = "POST ! repository:private/busybox:pull client_id=keel" ]
+  : >"$REGISTRY_DIR/token.log"
+  printf '{"auths":{"%s":{"identitytoken":"keel-test-refresh-token"}}}' "$REGISTRY" >"$XDG_RUNTIME_DIR/containers/auth.json"
+  run it pull -q --tls-verify=false "$REGISTRY/private/busybox:t"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$REGISTRY_DIR/token.log")" = "POST keel repository:private/busybox:pull client_id=keel" ]
+  # the same from ~/.docker/config.json (docker login with an identity provider writes it there)
+  rm "$XDG_RUNTIME_DIR/containers/auth.json"
+  rm -rf "${STORE:?}"/*
+  : >"$REGISTRY_DIR/token.log"
+  printf '{"auths":{"%s":{"auth":"","identitytoken":"keel-test-refresh-token"}}}' "$REGISTRY" >"$HOME/.docker/config.json"
+  run it pull -q --tls-verify=false "$REGISTRY/private/busybox:t"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$REGISTRY_DIR/token.log")" = "POST keel repository:private/busybox:pull client_id=keel" ]
 }

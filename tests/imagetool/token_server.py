@@ -2,7 +2,10 @@
 """A token service for the pull tests (distribution "Token Authentication Specification"): issues RS256
 JWTs whose header carries the signing certificate (x5c), which docker-registry verifies against its
 rootcertbundle. USER:PASS (HTTP Basic) gets pull and push everywhere; anonymous clients get pull on
-repositories under public/ only. Prints its port; logs "user scope" per request to LOG.
+repositories under public/ only. A POST with the OAuth2 refresh_token grant (what clients do with an
+identitytoken from auth.json) and REFRESH_TOKEN as the refresh token acts as USER too; any other POST is
+answered 400 invalid_grant. Prints its port; logs "METHOD user scope" per request to LOG (POST adds
+"client_id=ID").
 usage: token_server.py CERT KEY USER:PASS LOG"""
 import base64
 import http.server
@@ -20,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 CERT_PATH, KEY_PATH, CREDS, LOG = sys.argv[1:5]
 cert = x509.load_pem_x509_certificate(open(CERT_PATH, "rb").read())
 key = serialization.load_pem_private_key(open(KEY_PATH, "rb").read(), password=None)
+REFRESH_TOKEN = "keel-test-refresh-token"
 x5c = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
 
 
@@ -56,6 +60,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def reply(self, code, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        """OAuth2 (RFC 6749 section 6) refresh: form fields only, no Basic header needed."""
+        length = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        field = lambda name: form.get(name, [""])[0]
+        ok = (field("grant_type") == "refresh_token" and field("refresh_token") == REFRESH_TOKEN
+              and field("client_id") and field("service"))
+        user = CREDS.split(":", 1)[0] if ok else "!"
+        with open(LOG, "a") as f:
+            f.write(f"POST {user} {field('scope') or '-'} client_id={field('client_id') or '-'}\n")
+        if not ok:
+            self.reply(400, {"error": "invalid_grant"})
+            return
+        token = issue(user, field("service"), field("scope"))
+        self.reply(200, {"access_token": token, "expires_in": 300, "refresh_token": REFRESH_TOKEN})
+
     def do_GET(self):
         q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         user = None
@@ -69,14 +97,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             user = CREDS.split(":", 1)[0]
         scope = q.get("scope", [""])[0]
         with open(LOG, "a") as f:
-            f.write(f"{user or '-'} {scope or '-'}\n")
+            f.write(f"GET {user or '-'} {scope or '-'}\n")
         token = issue(user, q.get("service", [""])[0], scope)
-        body = json.dumps({"token": token, "access_token": token, "expires_in": 300}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(200, {"token": token, "access_token": token, "expires_in": 300})
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
