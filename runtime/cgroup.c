@@ -10,41 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup_devices_bpf.h"
+#include "cgroup_resources.h"
 #include "cleanup.h"
 #include "fsutil.h"
-
-static int refuse (const char *what, keel_error **err)
-{
-  return keel_err (err, 0,
-                   "config.json: .linux.resources.%s: resource enforcement is not implemented yet (issue 6); "
-                   "remove it to run this container",
-                   what);
-}
-
-int cgroup_check_resources (const struct runtime_config *cfg, keel_error **err)
-{
-  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
-
-  if (r == NULL)
-    return 0;
-  if (r->memory != NULL)
-    return refuse ("memory", err);
-  if (r->cpu != NULL)
-    return refuse ("cpu", err);
-  if (r->block_io != NULL)
-    return refuse ("blockIO", err);
-  if (r->hugepage_limits_len > 0)
-    return refuse ("hugepageLimits", err);
-  if (r->network != NULL)
-    return refuse ("network", err);
-  if (r->pids != NULL)
-    return refuse ("pids", err);
-  if (r->rdma_len > 0)
-    return refuse ("rdma", err);
-  if (r->unified != NULL && r->unified[0] != NULL)
-    return refuse ("unified", err);
-  return 0;
-}
 
 /* Each cgroup mount from mountinfo: v1 hierarchies and the v2 one. */
 static int find_hierarchies (char ***out, bool *unified_only, keel_error **err)
@@ -265,14 +234,56 @@ static int program_devices_v1 (const char *dir, const struct runtime_config *cfg
   return 0;
 }
 
+static void add_rule (struct rc_device_cgroup *v, size_t *n, bool allow, const char *type, int64_t major, int64_t minor)
+{
+  v[*n] = (struct rc_device_cgroup){ .allow = allow,
+                                     .type = (char *)type,
+                                     .has_major = major >= 0,
+                                     .major = major,
+                                     .has_minor = minor >= 0,
+                                     .minor = minor,
+                                     .access = (char *)"rwm" };
+  (*n)++;
+}
+
+/* cgroup v2 has no devices files: the same rule list as program_devices_v1
+ * (deny all, the config's rules, the default devices, linux.devices), last
+ * match wins, as one eBPF program. runc appends its allowed defaults after
+ * the config's rules too, so the default spec's leading deny-all cannot
+ * shadow /dev/null. */
+static int devices_bpf_full (const cgroup_set *cg, const struct runtime_config *cfg, keel_error **err)
+{
+  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
+  size_t nconf = r != NULL ? r->devices_len : 0, ndev = cfg->linux_ != NULL ? cfg->linux_->devices_len : 0;
+  size_t ndef = sizeof (default_allowed) / sizeof (default_allowed[0]), n = 0;
+  _cleanup_free_ struct rc_device_cgroup *v = calloc (1 + nconf + ndef + ndev, sizeof (*v));
+  _cleanup_close_ int fd = -1;
+
+  if (v == NULL)
+    return keel_err (err, ENOMEM, "devices");
+  add_rule (v, &n, false, "a", -1, -1);
+  for (size_t i = 0; i < nconf; i++)
+    v[n++] = r->devices[i];
+  for (size_t i = 0; i < ndef; i++)
+    add_rule (v, &n, true, default_allowed[i].type, default_allowed[i].major, default_allowed[i].minor);
+  for (size_t i = 0; i < ndev; i++)
+    {
+      const struct rc_device *d = &cfg->linux_->devices[i];
+      if (strcmp (d->type, "p") != 0)
+        add_rule (v, &n, true, strcmp (d->type, "b") == 0 ? "b" : "c", d->major, d->minor);
+    }
+  fd = open (cg->paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return keel_err_errno (err, "open `%s`", cg->paths[0]);
+  if (cgroup_devices_bpf_attach (fd, v, n, err) < 0)
+    return keel_err_prefix (err, "linux.resources.devices");
+  return 0;
+}
+
 int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error **err)
 {
   const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
 
-  if (cg->unified_only && r != NULL && r->devices_len > 0)
-    return keel_err (err, 0,
-                     "config.json: .linux.resources.devices: device rules on cgroup v2 need eBPF, "
-                     "which is not implemented yet (issue 6)");
   for (size_t i = 0; cg->paths[i] != NULL; i++)
     {
       if (mkdir_levels (cg->mountpoints[i], cg->relative, is_mount_of (cg->mountpoints[i], "cpuset"), err) < 0)
@@ -281,7 +292,9 @@ int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error 
           && program_devices_v1 (cg->paths[i], cfg, err) < 0)
         return keel_err_prefix (err, "devices cgroup");
     }
-  return 0;
+  if (r != NULL && cgroup_apply_resources (cg, r, false, err) < 0)
+    return -1;
+  return cg->unified_only ? devices_bpf_full (cg, cfg, err) : 0;
 }
 
 int cgroup_enter (const cgroup_set *cg, pid_t pid, keel_error **err)

@@ -16,12 +16,10 @@ typedef struct cgroup_set
   char *relative;     /* the cgroup path inside each hierarchy, e.g. /keel/<id> */
 } cgroup_set;
 
-/* Refuse what placement alone cannot honour (anything in linux.resources but
- * v1 device rules): the error says resource enforcement is not implemented. */
-int cgroup_check_resources (const struct runtime_config *cfg, keel_error **err);
 /* Work out the paths for ID (linux.cgroupsPath or /keel/<id>) without touching anything. */
 int cgroup_resolve (const struct runtime_config *cfg, const char *id, cgroup_set *cg, keel_error **err);
-/* mkdir every path (copying cpuset.cpus/mems on v1) and program the v1 devices controller. */
+/* mkdir every path (copying cpuset.cpus/mems on v1), program the devices controller (v1) or
+ * eBPF program (v2), and write linux.resources (cgroup_apply_resources). */
 int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error **err);
 /* Write PID into every hierarchy's cgroup.procs. */
 int cgroup_enter (const cgroup_set *cg, pid_t pid, keel_error **err);

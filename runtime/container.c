@@ -168,7 +168,7 @@ static int load_config (create_ctx *c, keel_error **err)
   if (c->cfg->linux_ != NULL && c->cfg->linux_->seccomp != NULL
       && seccomp_compile (c->cfg->linux_->seccomp, &c->seccomp, err) < 0)
     return -1;
-  if (cgroup_check_resources (c->cfg, err) < 0 || check_sysctls (c->cfg, err) < 0)
+  if (check_sysctls (c->cfg, err) < 0)
     return -1;
   return cgroup_resolve (c->cfg, c->o->id, &c->cg, err);
 }

@@ -10,4 +10,4 @@ runtime_runtime_SOURCES = \
 	runtime/terminal.c
 runtime_runtime_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFLAGS)
 # runtime/seccomp.mk builds runtime/libseccompfilter.a (linux.seccomp).
-runtime_runtime_LDADD = runtime/libseccompfilter.a $(SPEC_LIBS) $(CAP_LIBS) $(SECCOMP_LIBS)
+runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a $(SPEC_LIBS) $(CAP_LIBS) $(SECCOMP_LIBS)

@@ -17,13 +17,9 @@ teardown() { runtime_teardown; }
   expect_create_failure "config.json: .root.path: \`$B/nowhere\`"
 }
 
-@test "errors: linux.resources other than devices are refused, never ignored" {
-  bundle_set "$B" '.linux.resources.memory = {limit: 100000000}'
-  expect_create_failure "config.json: .linux.resources.memory: resource enforcement is not implemented yet (issue 6)"
-  bundle_set "$B" 'del(.linux.resources.memory) | .linux.resources.pids = {limit: 10}'
-  expect_create_failure ".linux.resources.pids: resource enforcement is not implemented yet"
-  bundle_set "$B" 'del(.linux.resources.pids) | .linux.resources.cpu = {shares: 512}'
-  expect_create_failure ".linux.resources.cpu: resource enforcement is not implemented yet"
+@test "errors: a linux.resources.unified key naming no cgroup file fails create and is unwound" {
+  bundle_set "$B" '.linux.resources.unified = {"no.such.file": "1"}'
+  expect_create_failure "linux.resources.unified.no.such.file: no such file"
 }
 
 @test "errors: sysctls that are not namespaced, or lack their namespace" {

@@ -7,6 +7,7 @@ RUNTIME_SUITES = \
 	tests/runtime/errors.bats \
 	tests/runtime/hooks.bats \
 	tests/runtime/terminal.bats \
-	tests/runtime/exec.bats
+	tests/runtime/exec.bats \
+	tests/runtime/resources.bats
 TESTS += $(RUNTIME_SUITES)
 EXTRA_DIST += $(RUNTIME_SUITES) tests/runtime/helpers.bash tests/runtime/console_recv.py
