@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""A reverse proxy for the pull tests. usage: flaky_proxy.py UPSTREAM LOG [redirect STORAGE | schema1]
+"""A reverse proxy for the pull tests. usage: flaky_proxy.py UPSTREAM LOG [redirect STORAGE | schema1 | tamper]
 Default mode: the first request for each path gets 429 (Retry-After: 1) for manifests and /v2/, 503
 for blobs; later ones are forwarded to the registry. Redirect mode: every blob GET is answered with a
 307 to http://localhost:PORT/cdn/<digest> (another host name, as object storage would be), served from
 the registry's STORAGE directory; the log says whether that request carried an Authorization header.
 Schema1 mode: manifests are answered with a Docker schema1 manifest (signed media type).
+Tamper mode: manifest bodies from the registry get a trailing newline (still valid JSON, another digest),
+headers (Docker-Content-Digest included) unchanged; everything else is forwarded.
 Prints its port on stdout; logs one line per request (status, method, path) to LOG."""
 import http.client
 import http.server
@@ -17,6 +19,7 @@ LOG = sys.argv[2]
 REDIRECT = len(sys.argv) > 4 and sys.argv[3] == "redirect"
 STORAGE = sys.argv[4] if REDIRECT else None
 SCHEMA1 = len(sys.argv) > 3 and sys.argv[3] == "schema1"
+TAMPER = len(sys.argv) > 3 and sys.argv[3] == "tamper"
 SCHEMA1_BODY = b'{"schemaVersion": 1, "name": "busybox", "tag": "t", "architecture": "amd64", "fsLayers": [], "history": []}'
 
 seen = set()
@@ -55,7 +58,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(SCHEMA1_BODY)
             return
-        if SCHEMA1:
+        if SCHEMA1 or TAMPER:
             return self.forward()
         if REDIRECT:
             if self.path.startswith("/cdn/"):
@@ -90,6 +93,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         conn.request(self.command, self.path, headers=headers)
         resp = conn.getresponse()
         body = resp.read()
+        if TAMPER and "/manifests/" in self.path and resp.status == 200:
+            body += b"\n"
+            self.record("tampered")
         self.record(resp.status)
         self.send_response(resp.status)
         for k, v in resp.getheaders():

@@ -172,3 +172,34 @@ it() {
   run it images
   [[ "$output" == *"$mtls_registry/busybox:t"* ]]
 }
+
+@test "pull by digest: manifest bytes that do not hash to the digest are refused, both digests named, nothing stored" {
+  local tls_registry=$REGISTRY tls_dir=$REGISTRY_DIR tls_pid=$REGISTRY_PID
+  registry_start
+  seed_push "$SEED_DIR/l" base busybox:t
+  local digest
+  digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/busybox:t")
+  "$KEEL_PYTHON" "$BATS_TEST_DIRNAME/flaky_proxy.py" "$REGISTRY" "$TMP/proxy.log" tamper >"$TMP/port" &
+  proxy=$!
+  for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+  proxied="127.0.0.1:$(cat "$TMP/port")"
+  run it pull -q --tls-verify=false "$proxied/busybox@$digest"
+  local bad_status=$status bad_output=$output
+  local tampered_digest
+  tampered_digest=sha256:$( (curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$proxied/v2/busybox/manifests/$digest") | sha256sum | cut -d' ' -f1)
+  local images_output
+  images_output=$(it images 2>&1)
+  run it pull -q --tls-verify=false "$REGISTRY/busybox@$digest"
+  kill $proxy
+  registry_stop
+  REGISTRY=$tls_registry REGISTRY_DIR=$tls_dir REGISTRY_PID=$tls_pid
+  grep -q '^tampered GET /v2/busybox/manifests/' "$TMP/proxy.log"
+  [ "$bad_status" -eq 1 ]
+  [ "$tampered_digest" != "$digest" ]
+  [[ "$bad_output" == *"manifest $digest: digest mismatch"*"$tampered_digest"* ]]
+  [[ "$images_output" != *busybox* ]]
+  [ ! -e "$STORE/blobs/sha256/${tampered_digest#sha256:}" ]
+  [ "$(jq '.manifests | length' "$STORE/index.json")" -eq 1 ]
+  [ "$status" -eq 0 ]
+}
