@@ -3,10 +3,12 @@
 #include "registries_conf.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -311,23 +313,133 @@ fail:
   return -1;
 }
 
-int registries_conf_load (const char *path, struct registries_conf **out, keel_error **err)
+static int load_file (const char *path, struct registries_conf **out, keel_error **err)
 {
-  _cleanup_free_ char *user = NULL, *text = NULL;
-  const char *env = getenv ("CONTAINERS_REGISTRIES_CONF"), *home = getenv ("HOME");
+  _cleanup_free_ char *text = NULL;
 
-  if (path == NULL && env != NULL && env[0] != '\0')
-    path = env;
-  if (path == NULL && home != NULL && asprintf (&user, "%s/.config/containers/registries.conf", home) >= 0
-      && access (user, F_OK) == 0)
-    path = user;
-  if (path == NULL)
-    path = "/etc/containers/registries.conf";
   if (access (path, F_OK) < 0)
     return registries_conf_parse (path, "", out, err);
   if (read_file (path, &text, NULL, err) < 0)
     return -1;
   return registries_conf_parse (path, text, out, err);
+}
+
+static void entry_clear (struct registries_entry *e)
+{
+  free (e->prefix);
+  free (e->location);
+  for (size_t j = 0; j < e->n_mirrors; j++)
+    free (e->mirrors[j].location);
+  free (e->mirrors);
+  memset (e, 0, sizeof *e);
+}
+
+/* containers-registries.conf.d(5): "Specified fields in a conf file will overwrite any previous setting
+ * ... The [[registry]] tables merged by overwriting existing items if the prefixes are identical while
+ * new ones are added." Moves DROP's contents into C. */
+static int merge (struct registries_conf *c, struct registries_conf *drop, keel_error **err)
+{
+  if (drop->search != NULL)
+    {
+      keel_strv_freep (&c->search);
+      c->search = keel_steal_ptr (drop->search);
+    }
+  for (size_t i = 0; i < drop->n_entries; i++)
+    {
+      struct registries_entry *slot = NULL;
+      for (size_t j = 0; j < c->n_entries && slot == NULL; j++)
+        if (strcmp (c->entries[j].prefix, drop->entries[i].prefix) == 0)
+          slot = &c->entries[j];
+      if (slot == NULL)
+        {
+          if (add_entry (c, err) < 0)
+            return -1;
+          slot = &c->entries[c->n_entries - 1];
+        }
+      entry_clear (slot);
+      *slot = drop->entries[i];
+      memset (&drop->entries[i], 0, sizeof drop->entries[i]);
+    }
+  return 0;
+}
+
+static int conf_name_filter (const struct dirent *e)
+{
+  size_t n = strlen (e->d_name);
+  return n > 5 && e->d_name[0] != '.' && strcmp (e->d_name + n - 5, ".conf") == 0;
+}
+
+/* strcmp order: "alpha-numerical" in the man page, and independent of the locale */
+static int conf_name_cmp (const struct dirent **a, const struct dirent **b)
+{
+  return strcmp ((*a)->d_name, (*b)->d_name);
+}
+
+/* Apply DIR/ *.conf (regular files only; a missing DIR is fine) in order on top of C. */
+static int apply_dropins (struct registries_conf *c, const char *dir, keel_error **err)
+{
+  struct dirent **names = NULL;
+  int n = scandir (dir, &names, conf_name_filter, conf_name_cmp), ret = 0;
+
+  if (n < 0)
+    return errno == ENOENT || errno == ENOTDIR ? 0 : keel_err_errno (err, "scan `%s`", dir);
+  for (int i = 0; i < n; i++)
+    {
+      _cleanup_free_ char *p = NULL;
+      _cleanup_registries_conf_ struct registries_conf *drop = NULL;
+      struct stat st;
+      if (ret == 0 && asprintf (&p, "%s/%s", dir, names[i]->d_name) < 0)
+        ret = keel_err (err, ENOMEM, "registries.conf.d");
+      /* "other files and sub-directories are ignored" */
+      if (ret == 0 && stat (p, &st) == 0 && S_ISREG (st.st_mode))
+        ret = (load_file (p, &drop, err) < 0 || merge (c, drop, err) < 0) ? -1 : 0;
+      free (names[i]);
+    }
+  free (names);
+  return ret;
+}
+
+int registries_conf_load (const char *path, struct registries_conf **out, keel_error **err)
+{
+  _cleanup_free_ char *user = NULL, *user_dir = NULL, *own_dir = NULL;
+  _cleanup_registries_conf_ struct registries_conf *c = NULL;
+  const char *env = getenv ("CONTAINERS_REGISTRIES_CONF"), *home = getenv ("HOME");
+  const char *dirs[2] = { NULL, NULL };
+
+  if (home != NULL
+      && (asprintf (&user, "%s/.config/containers/registries.conf", home) < 0
+          || asprintf (&user_dir, "%s/.config/containers/registries.conf.d", home) < 0))
+    return keel_err (err, ENOMEM, "registries.conf");
+  if (path == NULL && env != NULL && env[0] != '\0')
+    path = env;
+  if (path != NULL)
+    {
+      /* an explicit file brings its own drop-in directory (FILE.d) and nothing from the system or
+       * the user, so a test or a one-off configuration is self-contained */
+      if (asprintf (&own_dir, "%s.d", path) < 0)
+        return keel_err (err, ENOMEM, "registries.conf");
+      dirs[0] = own_dir;
+    }
+  else if (user != NULL && access (user, F_OK) == 0)
+    {
+      /* containers-registries.conf.d(5): with the user's registries.conf, only the user's drop-ins */
+      path = user;
+      dirs[0] = user_dir;
+    }
+  else
+    {
+      /* the system file, then the system drop-ins, then the user's */
+      path = "/etc/containers/registries.conf";
+      dirs[0] = "/etc/containers/registries.conf.d";
+      dirs[1] = user_dir;
+    }
+  if (load_file (path, &c, err) < 0)
+    return -1;
+  for (size_t i = 0; i < 2; i++)
+    if (dirs[i] != NULL && apply_dropins (c, dirs[i], err) < 0)
+      return -1;
+  *out = keel_steal_ptr (c);
+  return 0;
 }
 
 const struct registries_entry *registries_conf_find (const struct registries_conf *c, const char *name)
@@ -355,13 +467,7 @@ void registries_conf_free (struct registries_conf *c)
     return;
   keel_strv_freep (&c->search);
   for (size_t i = 0; i < c->n_entries; i++)
-    {
-      free (c->entries[i].prefix);
-      free (c->entries[i].location);
-      for (size_t j = 0; j < c->entries[i].n_mirrors; j++)
-        free (c->entries[i].mirrors[j].location);
-      free (c->entries[i].mirrors);
-    }
+    entry_clear (&c->entries[i]);
   free (c->entries);
   free (c);
 }

@@ -35,7 +35,10 @@ struct registries_conf
 int registries_conf_parse (const char *name, const char *text, struct registries_conf **out, keel_error **err);
 /* Load PATH, or when NULL: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf
  * when it exists (it replaces the system file), else /etc/containers/registries.conf. A missing
- * file is an empty configuration. */
+ * file is an empty configuration. Then the drop-ins (*.conf, lexical order, containers-registries.conf.d(5)):
+ * PATH.d for an explicit PATH; ~/.config/containers/registries.conf.d for the user's file;
+ * /etc/containers/registries.conf.d then the user's directory for the system file. A drop-in's
+ * unqualified-search-registries replaces the list; its [[registry]] replaces one with the same prefix. */
 int registries_conf_load (const char *path, struct registries_conf **out, keel_error **err);
 /* The entry whose prefix matches NAME ("domain/path") best: equal, or a prefix followed by "/" or ":"
  * (the longest wins). NULL when none. */
