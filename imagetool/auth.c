@@ -345,7 +345,7 @@ static int rewrite_auth_file (const char *file, const char *skip_domain, bool sk
     if (strcmp (root->u.object.keys[i], "auths") != 0)
       {
         json_gen_key (g, root->u.object.keys[i]);
-        util_gen_tree (g, root->u.object.values[i]);
+        json_gen_tree (g, root->u.object.values[i]);
       }
   json_gen_key (g, "auths");
   yajl_gen_map_open (g);
@@ -359,7 +359,7 @@ static int rewrite_auth_file (const char *file, const char *skip_domain, bool sk
           continue;
         }
       json_gen_key (g, auths->u.object.keys[i]);
-      util_gen_tree (g, auths->u.object.values[i]);
+      json_gen_tree (g, auths->u.object.values[i]);
     }
   if (add_key != NULL)
     {

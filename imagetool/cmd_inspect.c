@@ -26,7 +26,7 @@ static int gen_blob (yajl_gen g, struct store *s, const char *key, const char *d
   if (store_read_blob (s, digest, &buf, &len, err) < 0 || json_parse (digest, buf, len, &v, err) < 0)
     return -1;
   json_gen_key (g, key);
-  util_gen_tree (g, v);
+  json_gen_tree (g, v);
   return 0;
 }
 

@@ -1,15 +1,11 @@
-/* Small helpers shared by imagetool's verbs: re-emitting JSON trees, option parsing. */
+/* Small helpers shared by imagetool's verbs: option parsing. */
 #ifndef KEEL_IMAGETOOL_UTIL_H
 #define KEEL_IMAGETOOL_UTIL_H
 
 #include <stdbool.h>
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
 #include "error.h"
 
-/* Emit V (any JSON value) into G as it is. */
-void util_gen_tree (yajl_gen g, yajl_val v);
 /* Parse "true"/"false" (also 1/0, yes/no) for OPTION; -1 with a message naming OPTION otherwise. */
 int util_parse_bool (const char *option, const char *s, bool *out, keel_error **err);
 /* Parse a positive int for OPTION within [MIN, MAX]. */

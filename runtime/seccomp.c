@@ -553,35 +553,6 @@ int seccomp_program_load (const struct seccomp_program *p, int *notify_fd_out, k
 
 /* ---- listener ---- */
 
-static void gen_tree (yajl_gen g, yajl_val v)
-{
-  if (YAJL_IS_OBJECT (v))
-    {
-      yajl_gen_map_open (g);
-      for (size_t i = 0; i < v->u.object.len; i++)
-        {
-          json_gen_key (g, v->u.object.keys[i]);
-          gen_tree (g, v->u.object.values[i]);
-        }
-      yajl_gen_map_close (g);
-    }
-  else if (YAJL_IS_ARRAY (v))
-    {
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < v->u.array.len; i++)
-        gen_tree (g, v->u.array.values[i]);
-      yajl_gen_array_close (g);
-    }
-  else if (YAJL_IS_STRING (v))
-    json_gen_str (g, v->u.string);
-  else if (YAJL_IS_NUMBER (v))
-    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
-  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
-    yajl_gen_bool (g, YAJL_IS_TRUE (v));
-  else
-    yajl_gen_null (g);
-}
-
 /* config-linux.md "The Container Process State". */
 static int process_state_json (const char *state_json, const char *metadata, char **out, size_t *len, keel_error **err)
 {
@@ -601,7 +572,7 @@ static int process_state_json (const char *state_json, const char *metadata, cha
   json_gen_kv_int (g, "pid", YAJL_GET_INTEGER (pid));
   json_gen_kv_str (g, "metadata", metadata);
   json_gen_key (g, "state");
-  gen_tree (g, state);
+  json_gen_tree (g, state);
   yajl_gen_map_close (g);
   return json_gen_take (g, out, len, err);
 }

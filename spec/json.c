@@ -419,6 +419,35 @@ void json_gen_strv (yajl_gen g, char *const *v)
   yajl_gen_array_close (g);
 }
 
+void json_gen_tree (yajl_gen g, yajl_val v)
+{
+  if (YAJL_IS_OBJECT (v))
+    {
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          json_gen_key (g, v->u.object.keys[i]);
+          json_gen_tree (g, v->u.object.values[i]);
+        }
+      yajl_gen_map_close (g);
+    }
+  else if (YAJL_IS_ARRAY (v))
+    {
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < v->u.array.len; i++)
+        json_gen_tree (g, v->u.array.values[i]);
+      yajl_gen_array_close (g);
+    }
+  else if (YAJL_IS_STRING (v))
+    json_gen_str (g, v->u.string);
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    yajl_gen_bool (g, YAJL_IS_TRUE (v));
+  else
+    yajl_gen_null (g);
+}
+
 int json_gen_take (yajl_gen g, char **out, size_t *len, keel_error **err)
 {
   const unsigned char *buf;

@@ -70,6 +70,8 @@ void json_gen_kv_int (yajl_gen g, const char *key, long long value);
 void json_gen_kv_uint (yajl_gen g, const char *key, unsigned long long value);
 void json_gen_kv_bool (yajl_gen g, const char *key, bool value);
 void json_gen_strv (yajl_gen g, char *const *v); /* an array of strings */
+/* Re-emit a parsed tree as it was (numbers keep their original text). */
+void json_gen_tree (yajl_gen g, yajl_val v);
 /* Copy the generated text into a malloc'd NUL-terminated string. */
 int json_gen_take (yajl_gen g, char **out, size_t *len, keel_error **err);
 

@@ -89,6 +89,20 @@ static void test_gen (void)
   tap_is (out, "{\"k\":\"v\",\"u\":18446744073709551615,\"l\":[\"a\",\"b\\\"\"]}", "generated text");
 }
 
+static void test_gen_tree (void)
+{
+  _cleanup_json_gen_ yajl_gen g = json_gen_new (false);
+  _cleanup_json_ yajl_val v = NULL;
+  _cleanup_free_ char *out = NULL;
+  _cleanup_error_ keel_error *err = NULL;
+  const char *doc = "{\"a\":[1,2.50,-3,18446744073709551616],\"b\":{\"c\":null,\"d\":true,\"e\":\"x\\\"y\"},\"f\":[]}";
+
+  tap_ok (json_parse ("t.json", doc, strlen (doc), &v, &err) == 0, "tree parses");
+  json_gen_tree (g, v);
+  tap_ok (json_gen_take (g, &out, NULL, &err) == 0, "tree re-emits");
+  tap_is (out, doc, "re-emitted tree equals the input, numbers kept as written");
+}
+
 int main (void)
 {
   test_parse_error_line ();
@@ -96,5 +110,6 @@ int main (void)
   test_typed_access ();
   test_error_prefix ();
   test_gen ();
+  test_gen_tree ();
   return tap_done ();
 }
