@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 int util_parse_bool (const char *option, const char *s, bool *out, keel_error **err)
 {
   if (strcasecmp (s, "true") == 0 || strcmp (s, "1") == 0 || strcasecmp (s, "yes") == 0)

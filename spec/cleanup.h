@@ -10,7 +10,7 @@
 
 static inline void keel_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 static inline void keel_closep (int *fd)
@@ -57,7 +57,17 @@ static inline void keel_strv_freep (char ***v)
 #define _cleanup_strv_ __attribute__ ((cleanup (keel_strv_freep)))
 
 /* Hand ownership out of a cleanup variable. */
-#define keel_steal_ptr(p) ({ __typeof__ (p) _tmp = (p); (p) = NULL; _tmp; })
-#define keel_steal_fd(fd) ({ int _tmp = (fd); (fd) = -1; _tmp; })
+#define keel_steal_ptr(p)                                                                                              \
+  ({                                                                                                                   \
+    __typeof__ (p) _tmp = (p);                                                                                         \
+    (p) = NULL;                                                                                                        \
+    _tmp;                                                                                                              \
+  })
+#define keel_steal_fd(fd)                                                                                              \
+  ({                                                                                                                   \
+    int _tmp = (fd);                                                                                                   \
+    (fd) = -1;                                                                                                         \
+    _tmp;                                                                                                              \
+  })
 
 #endif

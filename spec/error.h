@@ -7,7 +7,8 @@
 /* An error: a message that already holds all context, plus the errno that
  * caused it (0 when none). Functions that can fail take `keel_error **err`,
  * return -1 and set *err; on success they return >= 0 and leave *err alone. */
-typedef struct keel_error {
+typedef struct keel_error
+{
   int errnum;
   char *msg;
 } keel_error;

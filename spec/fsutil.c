@@ -25,7 +25,7 @@ int write_all (int fd, const void *buf, size_t len)
           return -1;
         }
       p += n;
-      len -= (size_t) n;
+      len -= (size_t)n;
     }
   return 0;
 }
@@ -62,7 +62,7 @@ int read_file_at (int dirfd, const char *path, char **out, size_t *len, keel_err
         }
       if (n == 0)
         break;
-      size += (size_t) n;
+      size += (size_t)n;
     }
   buf[size] = '\0';
   *out = keel_steal_ptr (buf);

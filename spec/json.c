@@ -25,14 +25,14 @@ static int parse_error (const char *name, const char *buf, size_t len, keel_erro
 
   if (h == NULL)
     return keel_err (err, ENOMEM, "%s: parse error", name);
-  st = yajl_parse (h, (const unsigned char *) buf, len);
+  st = yajl_parse (h, (const unsigned char *)buf, len);
   if (st == yajl_status_ok)
     st = yajl_complete_parse (h);
   if (st != yajl_status_ok)
     {
       unsigned char *m = yajl_get_error (h, 0, NULL, 0);
       consumed = yajl_get_bytes_consumed (h);
-      msg = strdup ((const char *) m);
+      msg = strdup ((const char *)m);
       yajl_free_error (h, m);
     }
   yajl_free (h);
@@ -202,7 +202,7 @@ int json_to_uint64 (const json_ctx *c, yajl_val v, const char *path, uint64_t *o
     {
       if (v->u.number.i < 0)
         return json_error (c, path, "expected a non-negative integer, got %lld", v->u.number.i);
-      *out = (uint64_t) v->u.number.i;
+      *out = (uint64_t)v->u.number.i;
       return 1;
     }
   /* Past INT64_MAX yajl keeps only the text and a double. */
@@ -223,10 +223,10 @@ static int member (yajl_val obj, const char *key, yajl_val *out)
   return 1;
 }
 
-#define WITH_MEMBER_PATH(c, path, key, fn)                                                                   \
-  ({                                                                                                         \
-    _cleanup_free_ char *_p = json_path_key (path, key);                                                     \
-    _p == NULL ? keel_err ((c)->err, ENOMEM, "%s", (c)->file) : (fn);                                         \
+#define WITH_MEMBER_PATH(c, path, key, fn)                                                                             \
+  ({                                                                                                                   \
+    _cleanup_free_ char *_p = json_path_key (path, key);                                                               \
+    _p == NULL ? keel_err ((c)->err, ENOMEM, "%s", (c)->file) : (fn);                                                  \
   })
 
 int json_get_string (const json_ctx *c, yajl_val obj, const char *path, const char *key, char **out)
@@ -272,7 +272,7 @@ int json_get_int32 (const json_ctx *c, yajl_val obj, const char *path, const cha
     return r;
   if (n < INT32_MIN || n > INT32_MAX)
     return json_error_at (c, path, key, "value %" PRId64 " out of range", n);
-  *out = (int32_t) n;
+  *out = (int32_t)n;
   return 1;
 }
 
@@ -284,7 +284,7 @@ int json_get_uint32 (const json_ctx *c, yajl_val obj, const char *path, const ch
     return r;
   if (n > UINT32_MAX)
     return json_error_at (c, path, key, "value %" PRIu64 " out of range", n);
-  *out = (uint32_t) n;
+  *out = (uint32_t)n;
   return 1;
 }
 
@@ -375,7 +375,7 @@ void json_gen_freep (yajl_gen *g)
 
 void json_gen_str (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 void json_gen_key (yajl_gen g, const char *key)
@@ -402,7 +402,7 @@ void json_gen_kv_uint (yajl_gen g, const char *key, unsigned long long value)
   char buf[32];
   int n = snprintf (buf, sizeof (buf), "%llu", value);
   json_gen_key (g, key);
-  yajl_gen_number (g, buf, (size_t) n);
+  yajl_gen_number (g, buf, (size_t)n);
 }
 
 void json_gen_kv_bool (yajl_gen g, const char *key, bool value)

@@ -12,7 +12,8 @@
 
 /* Where errors are reported: the document's name (e.g. "config.json") and
  * the error slot. Paths are jq-style: "" is the root, ".process.args[0]". */
-typedef struct json_ctx {
+typedef struct json_ctx
+{
   const char *file;
   keel_error **err;
 } json_ctx;

@@ -98,7 +98,7 @@ static void vlog (const log_options *o, enum log_level level, const char *fmt, v
   else
     n = asprintf (&line, "%s: %s: %s\n", o->program, level_name (level), msg);
   if (n > 0)
-    write_all (o->fd, line, (size_t) n);
+    write_all (o->fd, line, (size_t)n);
 }
 
 void log_msg (const log_options *o, enum log_level level, const char *fmt, ...)

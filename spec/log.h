@@ -6,15 +6,26 @@
 
 #include "error.h"
 
-enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
-enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+enum log_level
+{
+  LOG_LEVEL_ERROR,
+  LOG_LEVEL_WARNING,
+  LOG_LEVEL_INFO,
+  LOG_LEVEL_DEBUG
+};
+enum log_format
+{
+  LOG_FORMAT_TEXT,
+  LOG_FORMAT_JSON
+};
 
 /* Where and how to log; set from the CLI options and passed to log_* calls. */
-typedef struct log_options {
-  const char *program;    /* "runtime" or "imagetool": text lines start with it */
-  int fd;                 /* stderr, or the --log file */
+typedef struct log_options
+{
+  const char *program; /* "runtime" or "imagetool": text lines start with it */
+  int fd;              /* stderr, or the --log file */
   enum log_format format;
-  enum log_level level;   /* messages above it are dropped; --debug raises it */
+  enum log_level level; /* messages above it are dropped; --debug raises it */
 } log_options;
 
 /* Open FILE (append) as the log destination; NULL keeps stderr. */

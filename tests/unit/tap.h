@@ -26,23 +26,23 @@ static inline int tap_ok (int cond, const char *fmt, ...)
 }
 
 /* String equality with a diagnostic showing both sides. */
-#define tap_is(got, want, ...)                                                                               \
-  do                                                                                                         \
-    {                                                                                                        \
-      const char *_g = (got), *_w = (want);                                                                  \
-      if (!tap_ok (_g != NULL && _w != NULL ? strcmp (_g, _w) == 0 : _g == _w, __VA_ARGS__))                 \
-        printf ("#   got:  %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)");                    \
-    }                                                                                                        \
+#define tap_is(got, want, ...)                                                                                         \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      const char *_g = (got), *_w = (want);                                                                            \
+      if (!tap_ok (_g != NULL && _w != NULL ? strcmp (_g, _w) == 0 : _g == _w, __VA_ARGS__))                           \
+        printf ("#   got:  %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)");                               \
+    }                                                                                                                  \
   while (0)
 
 /* Substring match. */
-#define tap_like(got, part, ...)                                                                             \
-  do                                                                                                         \
-    {                                                                                                        \
-      const char *_g = (got), *_p = (part);                                                                  \
-      if (!tap_ok (_g != NULL && strstr (_g, _p) != NULL, __VA_ARGS__))                                      \
-        printf ("#   got:  %s\n#   want substring: %s\n", _g ? _g : "(null)", _p);                          \
-    }                                                                                                        \
+#define tap_like(got, part, ...)                                                                                       \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      const char *_g = (got), *_p = (part);                                                                            \
+      if (!tap_ok (_g != NULL && strstr (_g, _p) != NULL, __VA_ARGS__))                                                \
+        printf ("#   got:  %s\n#   want substring: %s\n", _g ? _g : "(null)", _p);                                     \
+    }                                                                                                                  \
   while (0)
 
 static inline void tap_skip (const char *why)

@@ -53,7 +53,8 @@ static void test_typed_access (void)
   tap_ok (json_get_string (&c, process, ".process", "n", &s) < 0, "number is not a string");
   tap_is (err->msg, "config.json: .process.n: expected a string, got a number", "type error names the path");
   tap_ok (json_get_strv (&c, process, ".process", "args", &args, &n) < 0, "array with a number is refused");
-  tap_is (err->msg, "config.json: .process.args: [1]: expected a string, got a number", "element error names the index");
+  tap_is (err->msg, "config.json: .process.args: [1]: expected a string, got a number",
+          "element error names the index");
   tap_ok (json_get_uint64 (&c, process, ".process", "n", &u) < 0, "negative is not unsigned");
   tap_ok (json_get_uint64 (&c, process, ".process", "big", &u) == 1 && u == UINT64_MAX, "uint64 max is read");
   tap_ok (json_get_int64 (&c, process, ".process", "n", &i) == 1 && i == -1, "int64");
