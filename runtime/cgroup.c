@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cgroup_devices_bpf.h"
@@ -131,12 +133,39 @@ static int cpuset_inherit (const char *mnt, const char *rel, keel_error **err)
   return 0;
 }
 
-static int mkdir_levels (const char *mnt, const char *rel, bool is_cpuset, keel_error **err)
+/* cgroup v2: a child only gets the controllers its parent lists in
+ * cgroup.subtree_control, so every level above the container's cgroup passes
+ * on all it has. Each is enabled on its own: one the kernel refuses (e.g. a
+ * threaded-only or busy one) must not keep the others out; a resource that
+ * then lacks its controller fails in cgroup_apply_resources, naming it. */
+static void v2_enable_controllers (const char *dir)
+{
+  _cleanup_free_ char *p = NULL, *ctrls = NULL;
+  keel_error *e = NULL;
+
+  if (asprintf (&p, "%s/cgroup.controllers", dir) < 0 || read_file (p, &ctrls, NULL, &e) < 0)
+    {
+      keel_error_free (e);
+      return;
+    }
+  for (char *s = ctrls, *c; (c = strsep (&s, " \n")) != NULL;)
+    {
+      _cleanup_free_ char *plus = NULL;
+      if (*c == '\0' || asprintf (&plus, "+%s", c) < 0)
+        continue;
+      if (write_str (dir, "cgroup.subtree_control", plus, &e) < 0)
+        keel_error_free (e), e = NULL;
+    }
+}
+
+static int mkdir_levels (const char *mnt, const char *rel, bool is_cpuset, bool is_v2, keel_error **err)
 {
   _cleanup_free_ char *r = strdup (rel);
 
   if (r == NULL)
     return keel_err (err, ENOMEM, "cgroup");
+  if (is_v2)
+    v2_enable_controllers (mnt);
   for (char *s = r + 1;; s++)
     {
       if (*s != '/' && *s != '\0')
@@ -150,11 +179,19 @@ static int mkdir_levels (const char *mnt, const char *rel, bool is_cpuset, keel_
         return keel_err_errno (err, "create cgroup `%s`", dir);
       if (is_cpuset && cpuset_inherit (mnt, r, err) < 0)
         return -1;
+      if (is_v2 && saved != '\0')
+        v2_enable_controllers (dir);
       *s = saved;
       if (saved == '\0')
         break;
     }
   return 0;
+}
+
+static bool is_cgroup2 (const char *mountpoint)
+{
+  struct statfs sf;
+  return statfs (mountpoint, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 static bool is_mount_of (const char *mnt, const char *name)
@@ -286,7 +323,9 @@ int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error 
 
   for (size_t i = 0; cg->paths[i] != NULL; i++)
     {
-      if (mkdir_levels (cg->mountpoints[i], cg->relative, is_mount_of (cg->mountpoints[i], "cpuset"), err) < 0)
+      if (mkdir_levels (cg->mountpoints[i], cg->relative, is_mount_of (cg->mountpoints[i], "cpuset"),
+                        is_cgroup2 (cg->mountpoints[i]), err)
+          < 0)
         return -1;
       if (!cg->unified_only && is_mount_of (cg->mountpoints[i], "devices")
           && program_devices_v1 (cg->paths[i], cfg, err) < 0)

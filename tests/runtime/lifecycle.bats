@@ -105,7 +105,8 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   bundle_set "$B" '.process.args = ["payload", "sleep", "inf"]'
   "$RUNTIME" run -d -b "$B" --pid-file "$TMP/pid" "$ID"
   pid=$(cat "$TMP/pid")
-  [ -d "/sys/fs/cgroup/memory/keel/$ID" ]
+  # v1/hybrid: the memory hierarchy; pure v2 (the VM): the single hierarchy.
+  [ -d "/sys/fs/cgroup/memory/keel/$ID" ] || [ -d "/sys/fs/cgroup/keel/$ID" ]
   "$RUNTIME" delete -f "$ID"
   ! kill -0 "$pid" 2>/dev/null
   assert_no_leftovers "$ID" "$B"

@@ -7,6 +7,7 @@ AM_VMBATS_LOG_FLAGS = --tap
 
 VM_SUITES = \
 	tests/vm/vm.bats \
-	tests/vm/guest.vmbats
+	tests/vm/guest.vmbats \
+	tests/vm/runtime.vmbats
 TESTS += $(VM_SUITES)
 EXTRA_DIST += $(VM_SUITES) tests/vm/guest-env.bats
