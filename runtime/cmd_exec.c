@@ -255,7 +255,7 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return keel_err_errno (err, "socketpair");
   a.sync_fd = sv[1];
-  pid = init_clone (0, init_exec_main, &a, err);
+  pid = init_clone (0, -1, init_exec_main, &a, err);
   close (sv[1]);
   if (pid < 0)
     {

@@ -107,6 +107,7 @@ typedef struct create_ctx
   pid_t pid;
   int sync_fd;
   int fifo_fd;
+  int cgroup_fd; /* pure v2: the cgroup the init is cloned into */
   struct seccomp_program *seccomp;
 } create_ctx;
 
@@ -258,7 +259,7 @@ static int drive_child (create_ctx *c, int *pty, keel_error **err)
   unsigned long clone_flags = 0, unshare_flags = 0;
 
   ns_clone_flags (c->cfg, &clone_flags, &unshare_flags, err);
-  if (cgroup_enter (&c->cg, c->pid, err) < 0)
+  if (c->cgroup_fd < 0 && cgroup_enter (&c->cg, c->pid, err) < 0)
     return keel_err_prefix (err, "cgroup");
   if ((clone_flags & CLONE_NEWUSER) && ns_write_id_maps (c->cfg, c->pid, err) < 0)
     return -1;
@@ -346,8 +347,21 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
     }
   /* The child must not hold the container lock while it waits for `start`. */
   a.lock_fd = c->sd.dirfd;
-  c->pid = init_clone (clone_flags, init_container_main, &a, err);
+  /* Pure v2: CLONE_INTO_CGROUP; v1/hybrid hosts get cgroup_enter in drive_child. */
+  if (c->cg.unified_only)
+    {
+      c->cgroup_fd = open (c->cg.paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (c->cgroup_fd < 0)
+        {
+          close (sv[1]);
+          return keel_err_errno (err, "open cgroup `%s`", c->cg.paths[0]);
+        }
+    }
+  c->pid = init_clone (clone_flags, c->cgroup_fd, init_container_main, &a, err);
   close (sv[1]);
+  if (c->pid > 0 && c->cgroup_fd >= 0)
+    log_msg (&c->g->log, LOG_LEVEL_DEBUG, "init %d cloned into cgroup %s (CLONE_INTO_CGROUP)", (int)c->pid,
+             c->cg.paths[0]);
   if (c->pid < 0)
     {
       c->pid = 0;
@@ -379,7 +393,7 @@ static void unwind (create_ctx *c)
 
 int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int *pty, keel_error **err)
 {
-  create_ctx c = { .g = g, .o = o, .sync_fd = -1, .fifo_fd = -1 };
+  create_ctx c = { .g = g, .o = o, .sync_fd = -1, .fifo_fd = -1, .cgroup_fd = -1 };
   int r = -1;
 
   *pty = -1;
@@ -405,6 +419,8 @@ out:
     close (c.sync_fd);
   if (c.fifo_fd >= 0)
     close (c.fifo_fd);
+  if (c.cgroup_fd >= 0)
+    close (c.cgroup_fd);
   if (c.have_sd)
     state_dir_close (&c.sd);
   cgroup_set_free (&c.cg);

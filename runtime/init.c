@@ -113,7 +113,7 @@ int sync_expect (int fd, enum sync_type expected, char **text, int *fd_out, keel
   return 0;
 }
 
-pid_t init_clone (unsigned long flags, int (*fn) (void *), void *arg, keel_error **err)
+pid_t init_clone (unsigned long flags, int cgroup_fd, int (*fn) (void *), void *arg, keel_error **err)
 {
   struct clone_args ca = { 0 };
   long pid;
@@ -122,6 +122,13 @@ pid_t init_clone (unsigned long flags, int (*fn) (void *), void *arg, keel_error
    * of the parsed config and needs no re-exec of the runtime. */
   ca.flags = flags;
   ca.exit_signal = SIGCHLD;
+  /* cgroup v2: the child starts life in the container's cgroup (no window
+   * where it runs, or forks, outside it). */
+  if (cgroup_fd >= 0)
+    {
+      ca.flags |= CLONE_INTO_CGROUP;
+      ca.cgroup = (uint64_t)cgroup_fd;
+    }
   pid = syscall (SYS_clone3, &ca, sizeof (ca));
   if (pid < 0)
     return keel_err_errno (err, "clone3");

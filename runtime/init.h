@@ -49,7 +49,7 @@ typedef struct init_args
 
 /* clone3 with FLAGS (and the parent's setns/unshare for pid and time
  * namespaces done beforehand by the caller); the child runs FN and never returns. */
-pid_t init_clone (unsigned long flags, int (*fn) (void *), void *arg, keel_error **err);
+pid_t init_clone (unsigned long flags, int cgroup_fd, int (*fn) (void *), void *arg, keel_error **err);
 
 /* The child of create. */
 int init_container_main (void *arg);

@@ -93,3 +93,12 @@ cgfile() {
   grep -qx 4 <<<"$output"
   ! grep -q open-ok <<<"$output"
 }
+
+@test "resources: on pure cgroup v2 the init is cloned straight into its cgroup (CLONE_INTO_CGROUP)" {
+  is_v2 || skip "host is not pure cgroup v2 (run through tests/vm/runtime.vmbats)"
+  bundle_set "$B" '.process.args = ["payload", "cgroup"]'
+  run "$RUNTIME" --debug --log "$TMP/log" run -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  grep -q "cloned into cgroup /sys/fs/cgroup$CGP (CLONE_INTO_CGROUP)" "$TMP/log"
+  grep -q "$CGP" <<<"$output"
+}
