@@ -465,6 +465,16 @@ static int release_init (state_dir *sd, keel_error **err)
     }
   if (unlinkat (sd->dirfd, STATE_EXEC_FIFO, 0) < 0)
     return keel_err_errno (err, "remove exec fifo");
+  /* EOF once the init has executed the user process (or died): its write end
+   * is close-on-exec. Until then it runs startContainer hooks, which must
+   * come before poststart. */
+  for (;;)
+    {
+      ssize_t n = read (fd, &b, 1);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        break;
+      poll (&pfd, 1, -1);
+    }
   return 0;
 }
 

@@ -154,6 +154,9 @@ static int set_names (const struct runtime_config *cfg, keel_error **err)
   return 0;
 }
 
+/* Leaves the fifo's write end open (close-on-exec): `start` reads until EOF,
+ * so it returns, and runs poststart, only once the user process was executed
+ * (runtime.md "Lifecycle": startContainer hooks, then the user process, then poststart). */
 static int wait_for_start (const init_args *a, keel_error **err)
 {
   char path[64];
@@ -170,7 +173,6 @@ static int wait_for_start (const init_args *a, keel_error **err)
       close (fd);
       return keel_err_errno (err, "write exec fifo");
     }
-  close (fd);
   close (a->fifo_fd);
   return 0;
 }
