@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "init.h"
+#include "timefmt.h"
 
 unsigned long long proc_starttime (pid_t pid, bool *zombie)
 {
@@ -43,17 +44,6 @@ unsigned long long proc_starttime (pid_t pid, bool *zombie)
     return 0;
   *zombie = state == 'Z' || state == 'X';
   return start;
-}
-
-static void now_rfc3339 (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  char base[32];
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
 static const char *live_status (const state_dir *sd, const runtime_state *st)
@@ -206,7 +196,7 @@ static int write_state (create_ctx *c, keel_error **err)
                       .created = created,
                       .owner = geteuid () == 0 ? "" : (pw != NULL ? pw->pw_name : ""),
                       .cgroup_paths = c->cg.paths };
-  now_rfc3339 (created, sizeof (created));
+  timefmt_now_rfc3339 (created, sizeof (created));
   s.starttime = proc_starttime (c->pid, &zombie);
   return state_dir_write_state (&c->sd, &s, err);
 }

@@ -6,6 +6,7 @@ spec_libspec_a_SOURCES = \
 	spec/error.c spec/error.h \
 	spec/json.c spec/json.h \
 	spec/log.c spec/log.h \
+	spec/timefmt.c spec/timefmt.h \
 	spec/fsutil.c spec/fsutil.h \
 	spec/runtime_config.c spec/runtime_config.h spec/runtime_config_default.c \
 	spec/runtime_state.c spec/runtime_state.h \

@@ -8,13 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "fsutil.h"
 #include "json.h"
+#include "timefmt.h"
 
 static const char *level_name (enum log_level l)
 {
@@ -44,19 +43,6 @@ int log_open (log_options *o, const char *file, keel_error **err)
   return 0;
 }
 
-/* RFC 3339 with nanoseconds, as logrus (and so containerd) writes it. */
-static void format_time (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  char base[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
 static void emit_json (const log_options *o, enum log_level level, const char *msg)
 {
   _cleanup_json_gen_ yajl_gen g = json_gen_new (false);
@@ -66,7 +52,7 @@ static void emit_json (const log_options *o, enum log_level level, const char *m
 
   if (g == NULL)
     return;
-  format_time (ts, sizeof (ts));
+  timefmt_now_rfc3339 (ts, sizeof (ts));
   yajl_gen_map_open (g);
   json_gen_kv_str (g, "level", level_name (level));
   json_gen_kv_str (g, "msg", msg);

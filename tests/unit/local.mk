@@ -1,6 +1,7 @@
 # C unit tests for spec/ and other pure functions; each prints TAP.
 UNIT_TESTS = \
 	tests/unit/test_json \
+	tests/unit/test_timefmt \
 	tests/unit/test_runtime_config \
 	tests/unit/test_image \
 	tests/unit/test_digest
@@ -11,6 +12,9 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) -DKEEL_TEST_DATADIR='"$(abs_top_srcdir
 tests_unit_test_json_SOURCES = tests/unit/test_json.c tests/unit/tap.h
 tests_unit_test_json_LDADD = $(UNIT_LDADD)
 tests_unit_test_json_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_timefmt_SOURCES = tests/unit/test_timefmt.c tests/unit/tap.h
+tests_unit_test_timefmt_LDADD = $(UNIT_LDADD)
+tests_unit_test_timefmt_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_runtime_config_SOURCES = tests/unit/test_runtime_config.c tests/unit/tap.h
 tests_unit_test_runtime_config_LDADD = $(UNIT_LDADD)
 tests_unit_test_runtime_config_CFLAGS = $(UNIT_CFLAGS)
