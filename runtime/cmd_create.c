@@ -10,6 +10,18 @@
 #define CREATE_USAGE                                                                                                   \
   "[-b|--bundle DIR] [--console-socket PATH] [--pid-file PATH] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID"
 
+#define CREATE_OPTIONS                                                                                                 \
+  "  -b, --bundle DIR       the bundle holding config.json (default: .)\n"                                             \
+  "  --console-socket PATH  send the pty master of process.terminal to this AF_UNIX socket\n"                          \
+  "  --pid-file PATH        write the init's pid there\n"                                                              \
+  "  --no-pivot             use MS_MOVE instead of pivot_root (rootfs on a ramfs)\n"                                   \
+  "  --no-new-keyring       keep the caller's session keyring\n"                                                       \
+  "  --preserve-fds N       pass N file descriptors beyond stdio (from fd 3)\n"
+#define RUN_OPTIONS                                                                                                    \
+  "  -d, --detach           do not wait for the container: exit once it started\n"                                     \
+  "  --keep                 do not delete the container when it exits\n"                                               \
+  "  --no-subreaper         accepted for runc compatibility (no effect)\n"
+
 /* Flags shared by create and run; returns 1 when --help was printed. Unknown
  * run-only flags are handled through EXTRA. */
 int create_parse_flags (const char *verb, int argc, char **argv, create_opts *o, bool *detach, bool *keep,
@@ -70,7 +82,8 @@ int create_parse_flags (const char *verb, int argc, char **argv, create_opts *o,
             *keep = true;
           break;
         case 'h':
-          runtime_verb_usage (verb, is_run ? "[-d|--detach] [--keep] " CREATE_USAGE : CREATE_USAGE, "");
+          runtime_verb_usage (verb, is_run ? "[-d|--detach] [--keep] [--no-subreaper] " CREATE_USAGE : CREATE_USAGE,
+                              is_run ? RUN_OPTIONS CREATE_OPTIONS : CREATE_OPTIONS);
           return 1;
         default:
           return keel_err (err, 0, "%s: unknown option `%s` (usage: runtime %s %s)", verb, argv[optind - 1], verb,

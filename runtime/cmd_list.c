@@ -62,7 +62,9 @@ int cmd_list (runtime_globals *g, int argc, char **argv, keel_error **err)
         json = strcmp (optarg, "json") == 0;
         break;
       case 'h':
-        runtime_verb_usage ("list", "[-q|--quiet] [-f|--format table|json]", "");
+        runtime_verb_usage ("list", "[-q|--quiet] [-f|--format table|json]",
+                            "  -q, --quiet         print the container ids only\n"
+                            "  -f, --format FORMAT table (default) or json\n");
         return 0;
       default:
         return keel_err (err, 0, "list: unknown option `%s`", argv[optind - 1]);

@@ -44,6 +44,7 @@ static void usage (FILE *f)
               "                       $XDG_RUNTIME_DIR/keel when not root)\n"
               "  --systemd-cgroup     use the systemd cgroup driver (not available yet)\n"
               "  --rootless VALUE     true, false or auto (default: auto)\n"
+              "  --criu PATH          accepted for runc compatibility (checkpointing is not offered)\n"
               "  --help, -h           show this help\n"
               "  --version, -v        print the version\n");
 }
