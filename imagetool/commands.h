@@ -24,6 +24,8 @@ int cmd_login (struct imagetool_ctx *ctx, int argc, char **argv);
 int cmd_logout (struct imagetool_ctx *ctx, int argc, char **argv);
 int cmd_unpack (struct imagetool_ctx *ctx, int argc, char **argv);
 int cmd_config (struct imagetool_ctx *ctx, int argc, char **argv);
+int cmd_import (struct imagetool_ctx *ctx, int argc, char **argv);
+int cmd_export (struct imagetool_ctx *ctx, int argc, char **argv);
 
 struct store;
 struct image_descriptor;

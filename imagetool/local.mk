@@ -22,7 +22,9 @@ imagetool_imagetool_SOURCES = \
 	imagetool/cmd_gc.c \
 	imagetool/cmd_login.c \
 	imagetool/cmd_unpack.c \
-	imagetool/cmd_config.c
+	imagetool/cmd_config.c \
+	imagetool/cmd_archive.c \
+	imagetool/image_archive.h imagetool/import.c imagetool/export.c
 # libunpack before libpull (unpack.c reads the store) and libspec
 imagetool_imagetool_LDADD = imagetool/libunpack.a imagetool/libpull.a $(SPEC_LIBS) $(ARCHIVE_LIBS) $(CURL_LIBS)
 

@@ -29,6 +29,10 @@ static const struct verb verbs[] = {
     true },
   { "unpack", cmd_unpack, "unpack [BUNDLE FLAGS] REF BUNDLE [-- ARGS...]: a stored image into a new OCI bundle", true },
   { "config", cmd_config, "config [BUNDLE FLAGS] REF [-- ARGS...]: print the config.json unpack would write", true },
+  { "import", cmd_import, "import FILE [REF]: a docker-archive (docker save) or oci-archive file into the store",
+    false },
+  { "export", cmd_export,
+    "export [--format oci-archive|docker-archive] [--platform OS/ARCH] REF FILE: a stored image as a file", false },
   { "images", cmd_images, "images [--format table|json]: list the stored images", false },
   { "inspect", cmd_inspect, "inspect [--raw|--config] REF: manifest and config of a stored image", false },
   { "tag", cmd_tag, "tag SRC DST: another name for a stored image", false },
@@ -55,6 +59,9 @@ static const struct
             "  --retries N                   attempts per request (default: 5)\n"
             "  --limit-rate BYTES            bound on the download rate, bytes per second\n"
             "  --registries-conf FILE        registries.conf to use (search list, mirrors, insecure)\n" },
+  { "export",
+    "  --format oci-archive|docker-archive  archive format (default: oci-archive)\n"
+    "  --platform OS/ARCH[/VARIANT]        docker-archive: the image of an index to write (default: this host)\n" },
   { "images", "  --format table|json  output format (default: table)\n" },
   { "inspect", "  --raw     print the manifest (or index) exactly as stored\n"
                "  --config  print the image configuration only\n" },

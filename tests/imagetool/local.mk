@@ -2,3 +2,7 @@
 PULL_SUITES = tests/imagetool/pull.bats tests/imagetool/pull_auth.bats tests/imagetool/pull_token.bats
 TESTS += $(PULL_SUITES)
 EXTRA_DIST += $(PULL_SUITES) tests/imagetool/seed.bash tests/imagetool/flaky_proxy.py tests/imagetool/token_server.py
+
+# import / export of docker-archive and oci-archive files (skopeo makes and reads them).
+TESTS += tests/imagetool/archive.bats
+EXTRA_DIST += tests/imagetool/archive.bats
