@@ -194,3 +194,20 @@ t.addfile(i, io.BytesIO(b"x")); t.close()' "$T/escape.tar"
   bad_import "$T/empty.tar" "neither an oci-archive (no index.json) nor a docker-archive (no manifest.json)"
   [ -z "$(find "$STORE/.keel" -name 'import-*')" ]
 }
+
+@test "import: Docker 25's docker save (an OCI layout plus manifest.json naming blobs/sha256/HEX), gzip'd" {
+  edit_archive "$SEED_DIR/o.tar" "$T/docker25.tar" '
+    m=$(jq -r ".manifests[0].digest | sub(\"sha256:\"; \"\")" index.json)
+    jq -c "[{Config: (\"blobs/sha256/\" + (.config.digest | sub(\"sha256:\"; \"\"))), RepoTags: [\"d25/img:1\"],
+      Layers: [.layers[].digest | \"blobs/sha256/\" + sub(\"sha256:\"; \"\")]}]" "blobs/sha256/$m" >manifest.json'
+  gzip "$T/docker25.tar"
+  run it import "$T/docker25.tar.gz"
+  [ "$status" -eq 0 ]
+  [ "$output" = docker.io/d25/img:1 ]
+  # gzip'd layers keep their bytes and get the Docker gzip media type
+  [ "$(it inspect --raw d25/img:1 | jq -r '.layers[0].mediaType')" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
+  [ "$(it inspect --raw d25/img:1 | jq -c '[.layers[].digest]')" = \
+    "$(tar -xOf "$SEED_DIR/o.tar" "blobs/sha256/$(tar -xOf "$SEED_DIR/o.tar" index.json | jq -r '.manifests[0].digest | sub("sha256:"; "")')" | jq -c '[.layers[].digest]')" ]
+  it import "$SEED_DIR/o.tar"
+  [ "$(tree_of d25/img:1)" = "$(tree_of example.com/x/layers:v1)" ]
+}
