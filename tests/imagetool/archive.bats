@@ -211,3 +211,21 @@ t.addfile(i, io.BytesIO(b"x")); t.close()' "$T/escape.tar"
   it import "$SEED_DIR/o.tar"
   [ "$(tree_of d25/img:1)" = "$(tree_of example.com/x/layers:v1)" ]
 }
+
+@test "unpack: an oci-archive whose config lies about a diff_id imports, but unpack fails before the rename" {
+  edit_archive "$SEED_DIR/o.tar" "$T/lying-oci.tar" '
+    put() { printf "%s" "$1" >blob.tmp; h=$(sha256sum <blob.tmp | cut -c1-64); s=$(stat -c %s blob.tmp); mv blob.tmp "blobs/sha256/$h"; }
+    m=$(jq -r ".manifests[0].digest | sub(\"sha256:\"; \"\")" index.json)
+    c=$(jq -r ".config.digest | sub(\"sha256:\"; \"\")" "blobs/sha256/$m")
+    put "$(jq -c ".rootfs.diff_ids[2] = .rootfs.diff_ids[1]" "blobs/sha256/$c")"
+    put "$(jq -c --arg d "sha256:$h" --argjson s "$s" ".config.digest = \$d | .config.size = \$s" "blobs/sha256/$m")"
+    jq -c --arg d "sha256:$h" --argjson s "$s" ".manifests[0].digest = \$d | .manifests[0].size = \$s" index.json >i.tmp
+    mv i.tmp index.json'
+  run it import "$T/lying-oci.tar" lying
+  [ "$status" -eq 0 ]
+  run it unpack lying "$T/b"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"layer 3"*"diff_id mismatch: expected sha256:"* ]]
+  [ ! -e "$T/b" ]
+  [ -z "$(ls -d "$T"/b.tmp-* 2>/dev/null)" ]
+}
