@@ -244,7 +244,7 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
   /* The container's seccomp profile applies to exec'd processes too. */
   if (cfg->linux_ != NULL && cfg->linux_->seccomp != NULL)
     {
-      if (seccomp_compile (cfg->linux_->seccomp, &filter, err) < 0)
+      if (seccomp_compile_for_runtime (cfg->linux_->seccomp, g->root, &filter, err) < 0)
         return -1;
       if (seccomp_program_uses_notify (filter))
         return keel_err (err, 0, "linux.seccomp.listenerPath: not supported for exec yet");

@@ -157,7 +157,7 @@ static int load_config (create_ctx *c, keel_error **err)
                      "(or use `run` in the foreground)");
   /* Compiled here, before anything is touched, so a bad profile fails early. */
   if (c->cfg->linux_ != NULL && c->cfg->linux_->seccomp != NULL
-      && seccomp_compile (c->cfg->linux_->seccomp, &c->seccomp, err) < 0)
+      && seccomp_compile_for_runtime (c->cfg->linux_->seccomp, c->g->root, &c->seccomp, err) < 0)
     return -1;
   if (check_sysctls (c->cfg, err) < 0)
     return -1;

@@ -3,6 +3,7 @@
 #include "seccomp.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -491,6 +492,55 @@ int seccomp_compile_cached (const struct rc_seccomp *s, const char *cache_dir, s
   if (mkdir_p (cache_dir, 0700, &ignored) == 0)
     cache_write (path, *out, &ignored);
   return 0;
+}
+
+/* Rough compile cost: libseccomp emits code per syscall name and per arch. */
+static size_t profile_weight (const struct rc_seccomp *s)
+{
+  size_t names = 0, arches = 1; /* the native arch is always there */
+  for (char *const *a = s->architectures; a != NULL && *a != NULL; a++)
+    arches++;
+  for (size_t i = 0; i < s->syscalls_len; i++)
+    for (char *const *n = s->syscalls[i].names; n != NULL && *n != NULL; n++)
+      names++;
+  return names * arches;
+}
+
+/* Bounds the cache: distinct profiles are few in practice, so when the
+ * limit is reached the entries are simply all dropped. A reader that already
+ * opened one keeps reading it. */
+static void cache_prune (const char *dir)
+{
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  size_t n = 0;
+  if (d == NULL)
+    return;
+  while ((e = readdir (d)) != NULL)
+    n += e->d_type == DT_REG;
+  if (n >= SECCOMP_CACHE_MAX)
+    {
+      rewinddir (d);
+      while ((e = readdir (d)) != NULL)
+        if (e->d_type == DT_REG)
+          unlinkat (dirfd (d), e->d_name, 0);
+    }
+  closedir (d);
+}
+
+int seccomp_compile_for_runtime (const struct rc_seccomp *s, const char *state_root, struct seccomp_program **out,
+                                 keel_error **err)
+{
+  _cleanup_free_ char *dir = NULL;
+  if (profile_weight (s) < SECCOMP_CACHE_MIN_RULES)
+    return seccomp_compile (s, out, err);
+  _cleanup_error_ keel_error *ignored = NULL;
+  if (asprintf (&dir, "%s/%s", state_root, SECCOMP_CACHE_DIR) < 0)
+    return keel_err (err, ENOMEM, "linux.seccomp");
+  /* The state root's own mode (state_dir.c), should the cache come first. */
+  mkdir_p (state_root, 0711, &ignored);
+  cache_prune (dir);
+  return seccomp_compile_cached (s, dir, out, err);
 }
 
 bool seccomp_program_uses_notify (const struct seccomp_program *p)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # linux.seccomp enforced for real: tests/runtime/seccomp-run loads a config's filter the way the runtime does, then execs a probe.
+# The last tests go through the runtime itself: NOTIFY during create, load order, the compiled-filter cache.
 
 load ../lib/common
 
@@ -17,6 +18,7 @@ teardown() {
     kill "$AGENT_PID" 2>/dev/null || true
     wait "$AGENT_PID" 2>/dev/null || true
   fi
+  [ -z "${ROOT:-}" ] || rt_cleanup
   [ -z "${TMP:-}" ] || rm -rf "$TMP"
 }
 
@@ -283,4 +285,97 @@ notify_config() {
   chmod 644 "$TMP/config.json"
   run setpriv --reuid=65534 --regid=65534 --clear-groups "$RUN" "$TMP/config.json" -- "$PROBE" mkdir "s:$TMP/d" 0755
   [ "$output" = "errno=1" ]
+}
+
+# ---- through the runtime itself (create/start/exec), with a state root of the test's own ----
+
+runtime_bundle() {
+  source "$KEEL_SRCDIR/tests/lib/bundle.bash"
+  ROOT="$TMP/root"
+  ID="keel-seccomp-$BATS_TEST_NUMBER-$$"
+  make_bundle "$TMP/bundle" "$@"
+  B=$KEEL_BUNDLE
+}
+
+rt() {
+  "$RUNTIME" --root "$ROOT" "$@"
+}
+
+rt_cleanup() {
+  [ -z "${ID:-}" ] || keel_cleanup_container "$ID" --root "$ROOT"
+}
+
+@test "runtime create: the NOTIFY fd and state (with listenerMetadata) reach the agent during create, before start" {
+  runtime_bundle payload mknod /tmp/p p
+  start_agent mknodat errno:13
+  bundle_set "$B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s, listenerMetadata: "meta=1",
+                   syscalls: [{names: ["mknodat"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$TMP/agent.sock"
+  # Not under `run`: the init keeps create's stdout open until it exits.
+  rt create -b "$B" "$ID" >"$TMP/out" 2>&1
+  # create has returned, start not yet run: the agent already holds the state.
+  pid=$(rt state "$ID" | jq .pid)
+  [ "$(rt state "$ID" | jq -r .status)" = created ]
+  run jq -r '[(.fds | join(",")), .metadata, .state.status, .state.id, (.pid | tostring), (.state.pid | tostring)] | join(" ")' "$TMP/state.json"
+  [ "$output" = "seccompFd meta=1 creating $ID $pid $pid" ]
+  rt start "$ID"
+  for _ in $(seq 50); do grep -q "notify mknodat" "$TMP/agent.log" && break; sleep 0.1; done
+  grep -qx "notify mknodat" "$TMP/agent.log"
+  [ ! -e "$B/rootfs/tmp/p" ]
+  grep -qx "mknod=EACCES" "$TMP/out"
+}
+
+@test "runtime: the filter is loaded after the runtime's own setup; the process alone is filtered" {
+  runtime_bundle
+  bundle_set "$B" '.process.args = ["sh", "-c", "mkdir /tmp/d; hostname h2; payload seccomp"]'
+  # mount, pivot_root, mkdir and sethostname are what create itself does (mounts, /dev, the new root, the hostname).
+  for nnp in true false; do
+    bundle_set "$B" '.process.noNewPrivileges = $nnp | .hostname = "h1" | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+                     syscalls: [{names: ["mount", "umount2", "pivot_root", "mkdir", "mkdirat", "sethostname", "symlink",
+                                         "symlinkat", "mknod", "mknodat", "unshare", "keyctl"],
+                                 action: "SCMP_ACT_ERRNO", errnoRet: 95}]}' --argjson nnp "$nnp"
+    run rt run -b "$B" "$ID"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"mkdir: can't create directory '/tmp/d': Operation not supported"* ]]
+    [[ "$output" == *"hostname: sethostname: Operation not supported"* ]]
+    [[ "$output" == *"Seccomp=2"* ]]
+  done
+}
+
+# A profile heavy enough to be cached (names x arches >= SECCOMP_CACHE_MIN_RULES) that makes mkdir fail with errno $1.
+big_profile() {
+  jq -n --argjson e "$1" '{defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+    syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: $e},
+               {names: [range(40) | "no_such_syscall_\(.)"], action: "SCMP_ACT_KILL"}]}'
+}
+
+@test "runtime: a heavy profile is compiled once and read back from the state root's cache by create and exec" {
+  runtime_bundle payload sleep inf
+  bundle_set "$B" '.linux.seccomp = $p' --argjson p "$(big_profile 42)"
+  rt run -d -b "$B" "$ID" >/dev/null 2>&1
+  rt delete -f "$ID"
+  run ls "$ROOT/:seccomp-cache"
+  [ "${#lines[@]}" -eq 1 ]
+  first="$ROOT/:seccomp-cache/${lines[0]}"
+  # Another profile, another entry; then put its program under the first profile's key:
+  # if create and exec use the cache, the first profile now behaves like the second.
+  bundle_set "$B" '.linux.seccomp = $p' --argjson p "$(big_profile 43)"
+  rt run -d -b "$B" "$ID" >/dev/null 2>&1
+  rt delete -f "$ID"
+  second=$(ls -t "$ROOT/:seccomp-cache/"* | grep -vx "$first")
+  cp "$second" "$first"
+  bundle_set "$B" '.linux.seccomp = $p | .process.args = ["sh", "-c", "mkdir /tmp/x; sleep 100"]' --argjson p "$(big_profile 42)"
+  rt run -d -b "$B" "$ID" >"$TMP/out" 2>&1
+  run rt exec "$ID" mkdir /tmp/y
+  # 43 is EIDRM; the first profile's 42 would be ENOMSG.
+  [[ "$output" == *"Identifier removed"* ]]
+  grep -q "mkdir: can't create directory '/tmp/x': Identifier removed" "$TMP/out"
+}
+
+@test "runtime: small profiles are compiled each time and leave no cache" {
+  runtime_bundle payload seccomp
+  bundle_set "$B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_ERRNO"}]}'
+  run rt run -b "$B" "$ID"
+  [[ "$output" == *"Seccomp=2"* ]]
+  [ ! -e "$ROOT/:seccomp-cache" ] || [ -z "$(ls "$ROOT/:seccomp-cache")" ]
 }
