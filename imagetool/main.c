@@ -81,6 +81,12 @@ static void usage (FILE *out)
   fprintf (out, "usage: imagetool [--store DIR] [--debug] VERB [ARGS]\n\nverbs:\n");
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
     fprintf (out, "  %s\n", verbs[i].help);
+  fprintf (out, "\nglobal options:\n"
+                "  --store DIR  the image store (default: /var/lib/keel/images for root,\n"
+                "               $XDG_DATA_HOME/keel/images otherwise)\n"
+                "  --debug      debug messages (retried requests)\n"
+                "  -h, --help   this list; VERB --help: the options of VERB\n"
+                "  --version    print the version\n");
 }
 
 /* VERB --help (anywhere before "--"): its usage line and, for the unpacking verbs, the bundle flags. */

@@ -122,7 +122,9 @@ static int parse_flags (int argc, char **argv, exec_opts *o, keel_error **err)
                             "  --no-new-privs       set no_new_privs\n"
                             "  --pid-file PATH      write the process's pid there\n"
                             "  --console-socket P   send the pty master there\n"
-                            "  --preserve-fds N     pass N fds beyond stdio\n");
+                            "  --preserve-fds N     pass N fds beyond stdio\n"
+                            "  --process-label L, --apparmor P, --additional-gids G\n"
+                            "                       accepted for runc compatibility; refused (not supported yet)\n");
         return 1;
       default:
         return keel_err (err, 0, "exec: unknown option `%s` (usage: runtime exec %s)", argv[optind - 1], EXEC_USAGE);
@@ -331,7 +333,10 @@ int cmd_exec (runtime_globals *g, int argc, char **argv, keel_error **err)
 
   r = parse_flags (argc, argv, &o, err);
   if (r != 0)
-    goto out_flags;
+    {
+      r = r > 0 ? 0 : -1; /* 1: --help was printed */
+      goto out_flags;
+    }
   if (runtime_want_args ("exec", argc, optind, 1, -1, EXEC_USAGE, err) < 0)
     {
       r = -1;

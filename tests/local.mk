@@ -6,6 +6,7 @@ include $(srcdir)/tests/imagetool/local.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/payload/local.mk
 include $(srcdir)/tests/vm/local.mk
+include $(srcdir)/tests/docs/local.mk
 
 TESTS += tests/harness.bats
 EXTRA_DIST += tests/harness.bats
