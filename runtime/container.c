@@ -317,6 +317,7 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
     return keel_err_errno (err, "socketpair");
   c->sync_fd = sv[0];
   a = (init_args){ .cfg = c->cfg,
+                   .id = c->o->id,
                    .rootfs = c->rootfs,
                    .bundle = c->bundle,
                    .sync_fd = sv[1],

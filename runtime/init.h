@@ -32,6 +32,7 @@ int sync_expect (int fd, enum sync_type expected, char **text, int *fd_out, keel
 typedef struct init_args
 {
   const struct runtime_config *cfg;
+  const char *id;     /* the container's; NULL for exec */
   const char *rootfs; /* absolute */
   const char *bundle; /* absolute */
   int sync_fd;        /* child's end of the socketpair */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,15 +131,42 @@ static int load_seccomp (const init_args *a, keel_error **err)
   return r;
 }
 
+/* A session keyring of its own, so the container does not share the
+ * runtime's (keyrings are not namespaced). Named `_ses.<id>` as runc names
+ * it, and searchable by its possessor's uid (by anyone in a user namespace,
+ * where that uid is mapped), so tools can find it again. */
+static int join_session_keyring (const init_args *a, keel_error **err)
+{
+  _cleanup_free_ char *name = NULL;
+  char desc[512];
+  unsigned int perm = 0;
+  bool userns = rc_config_find_namespace (a->cfg, RC_NS_USER) != NULL;
+  long key;
+
+  if (asprintf (&name, "_ses.%s", a->id != NULL ? a->id : "") < 0)
+    return keel_err (err, ENOMEM, "session keyring");
+  key = syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, a->id != NULL ? name : NULL);
+  if (key < 0)
+    /* No keyring support (old kernel, some sandboxes): best effort, as runc. */
+    return errno == ENOSYS ? 0 : keel_err_errno (err, "join session keyring `%s`", name);
+  /* The description is "type;uid;gid;perm;name", perm in hex. */
+  if (syscall (SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof (desc)) < 0
+      || sscanf (desc, "%*[^;];%*[^;];%*[^;];%x;", &perm) != 1)
+    return keel_err_errno (err, "describe session keyring `%s`", name);
+  /* keyutils.h's KEY_OTH_SEARCH and KEY_USR_SEARCH (not in the kernel's uapi headers). */
+  perm |= userns ? 0x00000008 : 0x00080000;
+  if (syscall (SYS_keyctl, KEYCTL_SETPERM, key, perm) < 0)
+    return keel_err_errno (err, "set permissions of session keyring `%s`", name);
+  return 0;
+}
+
 int process_apply (const init_args *a, keel_error **err)
 {
   const struct rc_process *p = a->process;
   const struct rc_personality *pers = a->cfg->linux_ != NULL ? a->cfg->linux_->personality : NULL;
-  bool no_new_keyring = a->no_new_keyring;
 
-  /* A session keyring of its own, so containers do not share the host's (runc does the same). */
-  if (!no_new_keyring && syscall (SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 && errno != ENOSYS)
-    return keel_err_errno (err, "create a session keyring");
+  if (!a->no_new_keyring && join_session_keyring (a, err) < 0)
+    return -1;
   if (set_personality (pers, err) < 0 || set_oom_score_adj (p, err) < 0 || rlimits_apply (p, err) < 0
       || set_io_sched (p, err) < 0)
     return -1;

@@ -727,6 +727,29 @@ static int cmd_personality (int argc, char **argv)
   return RC_OK;
 }
 
+/* ---- keyring ---- */
+
+/* The session keyring as keyctl(2) sees it: its serial (shared keyrings have
+ * the same one), and from KEYCTL_DESCRIBE ("type;uid;gid;perm;name") its
+ * name and permission mask. */
+static int cmd_keyring (int argc, char **argv)
+{
+  char desc[512], name[256] = "";
+  unsigned perm = 0;
+  long key = syscall (SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* KEY_SPEC_SESSION_KEYRING */, 0);
+  (void)argc;
+  (void)argv;
+  if (key < 0)
+    return fact_error ("keyring.session", errno);
+  printf ("keyring.session=%ld\n", key);
+  if (syscall (SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, key, desc, sizeof desc) < 0)
+    return fact_error ("keyring.session.name", errno);
+  if (sscanf (desc, "%*[^;];%*[^;];%*[^;];%x;%255[^\n]", &perm, name) < 1)
+    return fact_error ("keyring.session.name", EINVAL);
+  printf ("keyring.session.name=%s\nkeyring.session.perm=0x%08x\n", name, perm);
+  return RC_OK;
+}
+
 /* ---- sched ---- */
 
 /* glibc 2.36 has no sched_getattr wrapper; this is the kernel's SCHED_ATTR_SIZE_VER0 layout. */
@@ -1111,6 +1134,7 @@ static const struct command commands[] = {
   { "personality", cmd_personality, 0, 0, "", true },
   { "sched", cmd_sched, 0, 0, "", true },
   { "isatty", cmd_isatty, 0, 0, "", true },
+  { "keyring", cmd_keyring, 0, 0, "", false },
   { "report", NULL, 0, 0, "", false },
   { "exit", cmd_exit, 1, 1, "N", false },
   { "sleep", cmd_sleep, 1, 1, "SECONDS|inf", false },

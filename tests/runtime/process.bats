@@ -156,3 +156,21 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   # mknod is denied in a user namespace: the default devices are bind mounts of the host's
   grep -q '^dev=/dev/null type=c rdev=1:3' <<<"$output"
 }
+
+@test "process: a new session keyring _ses.ID by default; --no-new-keyring keeps the runtime's" {
+  run "$PAYLOAD" keyring
+  [ "$status" -eq 0 ]
+  local host
+  host=$(grep '^keyring.session=' <<<"$output")
+  run_payload keyring
+  echo "$output"
+  [ "$status" -eq 0 ]
+  has "keyring.session.name=_ses.$ID"
+  [ "$(grep '^keyring.session=' <<<"$output")" != "$host" ]
+  # Searchable by its possessor's uid (KEY_USR_SEARCH), as runc sets it.
+  (( $(grep -o '0x[0-9a-f]*' <<<"$(grep '^keyring.session.perm=' <<<"$output")") & 0x00080000 ))
+  run "$RUNTIME" run --no-new-keyring -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  has "$host"
+}
