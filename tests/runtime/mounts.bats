@@ -117,3 +117,40 @@ mount_line() { grep "^mount=$1 " <<<"$output" | tail -1; }
   [ "$status" -eq 1 ]
   assert_no_leftovers "$ID" "$B"
 }
+
+# Runs the runtime with ARGS in a new mount namespace whose mounts are all shared, as on a systemd host
+# (this machine's / is private, where slave and private look the same).
+in_shared_ns() { unshare -m --propagation shared "$RUNTIME" "$@"; }
+
+@test "mounts: every rootfsPropagation value, seen from a host whose / is shared" {
+  bundle_set "$B" '.process.args = ["payload", "mounts"]'
+  # value : propagation of / : of /proc (only the r-variants reach the container's own mounts)
+  for p in rslave:slave:private slave:slave:private rshared:shared,slave:shared shared:shared,slave:private \
+    rprivate:private:private private:private:private runbindable:unbindable:unbindable unbindable:unbindable:private; do
+    IFS=: read -r value root proc <<<"$p"
+    bundle_set "$B" '.linux.rootfsPropagation = $p' --arg p "$value"
+    run in_shared_ns run -b "$B" "$ID"
+    echo "$value: $(grep -E 'mount=/ |mount=/proc ' <<<"$output")"
+    [ "$status" -eq 0 ]
+    [[ "$(mount_line /)" == *" propagation=$root" ]]
+    [[ "$(mount_line /proc)" == *" propagation=$proc" ]]
+  done
+}
+
+@test "mounts: with rslave a mount made on the host later shows up in the container, with rprivate it does not" {
+  mkdir -p "$B/rootfs/mnt/late"
+  bundle_set "$B" '.process.args = ["payload", "sleep", "inf"]'
+  for p in rslave:0 rprivate:1; do
+    bundle_set "$B" '.linux.rootfsPropagation = $p' --arg p "${p%:*}"
+    # One shell holds the shared namespace: start the container, mount under its rootfs, look from inside.
+    run unshare -m --propagation shared bash -c '
+      "$1" run -d -b "$2" "$3" </dev/null >/dev/null 2>&1 || exit 9
+      mount -t tmpfs -o size=1m late "$2/rootfs/mnt/late" || exit 8
+      "$1" exec "$3" payload mounts /mnt/late; rc=$?
+      "$1" delete -f "$3"
+      exit $rc' _ "$RUNTIME" "$B" "$ID"
+    echo "${p%:*}: $output"
+    [ "$status" -eq "${p#*:}" ]
+  done
+  assert_no_leftovers "$ID" "$B"
+}
