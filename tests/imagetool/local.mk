@@ -6,3 +6,7 @@ EXTRA_DIST += $(PULL_SUITES) tests/imagetool/seed.bash tests/imagetool/flaky_pro
 # import / export of docker-archive and oci-archive files (skopeo makes and reads them).
 TESTS += tests/imagetool/archive.bats
 EXTRA_DIST += tests/imagetool/archive.bats
+
+# a real Debian rootfs (tests/lib/debian.bash, cached in /var/tmp/keel-test-cache): umoci and imagetool unpack agree.
+TESTS += tests/imagetool/debian_golden.bats
+EXTRA_DIST += tests/imagetool/debian_golden.bats tests/lib/debian.bash
