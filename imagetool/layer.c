@@ -460,6 +460,45 @@ int layer_id_map_parse (const char *s, struct layer_id_map **map, size_t *len, k
   return 0;
 }
 
+static size_t put_varint (unsigned char *p, uint32_t v)
+{
+  size_t n = 0;
+  for (; v >= 0x80; v >>= 7)
+    p[n++] = (unsigned char)(v | 0x80);
+  p[n++] = (unsigned char)v;
+  return n;
+}
+
+/* A rootless unpack without id maps leaves every file the caller's: the owners the layer asked for are kept
+ * where umoci (unpack --rootless) and other rootless tools look for them, the user.rootlesscontainers xattr,
+ * a protobuf `Resource { uint32 uid = 1; uint32 gid = 2; }` (github.com/rootless-containers/proto) where
+ * 4294967295 means "unchanged": the caller is root in the container, so 0 is written as that, and 0:0
+ * gets no xattr at all. Symlinks cannot carry user.* xattrs (xattr(7)) and go without, as with umoci. */
+static int record_owner (struct applier *a, int parentfd, const char *name, struct archive_entry *e, uint32_t uid,
+                         uint32_t gid, keel_error **err)
+{
+  unsigned char buf[2 * (1 + 5)];
+  _cleanup_free_ char *path = NULL;
+  size_t n = 0;
+
+  if ((uid == 0 && gid == 0) || archive_entry_filetype (e) == AE_IFLNK)
+    return 0;
+  buf[n++] = 0x08; /* field 1, varint */
+  n += put_varint (buf + n, uid ? uid : UINT32_MAX);
+  buf[n++] = 0x10; /* field 2, varint */
+  n += put_varint (buf + n, gid ? gid : UINT32_MAX);
+  if (asprintf (&path, "/proc/self/fd/%d/%s", parentfd, name) < 0)
+    return keel_err (err, ENOMEM, "xattrs");
+  if (lsetxattr (path, LAYER_ROOTLESS_XATTR, buf, n, 0) == 0)
+    return 0;
+  if (errno != ENOTSUP && errno != EPERM && errno != EACCES)
+    return keel_err_errno (err, "set xattr %s", LAYER_ROOTLESS_XATTR);
+  if (!a->warned_chown)
+    warn (a, "cannot record the image's owners in %s: %s", LAYER_ROOTLESS_XATTR, strerror (errno));
+  a->warned_chown = true;
+  return 0;
+}
+
 static int set_owner (struct applier *a, int parentfd, const char *name, struct archive_entry *e, keel_error **err)
 {
   const struct layer_options *o = a->o;
@@ -471,7 +510,7 @@ static int set_owner (struct applier *a, int parentfd, const char *name, struct 
       || layer_id_map_apply (o->gid_map, o->gid_map_len, (uint32_t)egid, &gid) < 0)
     return keel_err (err, 0, "owner %" PRId64 ":%" PRId64 " is outside the id mappings", (int64_t)euid, (int64_t)egid);
   if (o->rootless && o->uid_map_len == 0 && o->gid_map_len == 0)
-    return 0; /* everything stays the caller's */
+    return record_owner (a, parentfd, name, e, uid, gid, err); /* everything stays the caller's */
   if (fchownat (parentfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0)
     return 0;
   if (o->rootless && (errno == EPERM || errno == EINVAL))

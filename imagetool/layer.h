@@ -11,6 +11,8 @@
 
 /* Generous defaults: a bound against decompression bombs, not a quota. */
 #define LAYER_DEFAULT_MAX_SIZE (64ULL << 30)
+/* Where a rootless unpack keeps the image's owners (rootless-containers/proto Resource). */
+#define LAYER_ROOTLESS_XATTR "user.rootlesscontainers"
 
 /* One range of a --uid-map/--gid-map: ids CONTAINER..CONTAINER+SIZE-1 in the
  * layer are written as HOST..HOST+SIZE-1 on disk. */
@@ -40,7 +42,9 @@ struct layer_options
   const struct layer_id_map *gid_map;
   size_t gid_map_len;
   /* Unprivileged: device nodes skipped, ownership changes that fail ignored,
-   * directories kept u+rwx so the caller can remove the tree later. */
+   * directories kept u+rwx so the caller can remove the tree later. Without id
+   * maps every file stays the caller's and the layer's owners are recorded in
+   * the LAYER_ROOTLESS_XATTR xattr, as umoci unpack --rootless does. */
   bool rootless;
   /* Warnings (skipped devices, xattrs the filesystem refuses); NULL = stderr. */
   const log_options *log;

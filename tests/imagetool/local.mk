@@ -10,3 +10,7 @@ EXTRA_DIST += tests/imagetool/archive.bats
 # a real Debian rootfs (tests/lib/debian.bash, cached in /var/tmp/keel-test-cache): umoci and imagetool unpack agree.
 TESTS += tests/imagetool/debian_golden.bats
 EXTRA_DIST += tests/imagetool/debian_golden.bats tests/lib/debian.bash
+
+# rootless unpack as a real unprivileged user (useradd/userdel around the suite), against umoci --rootless.
+TESTS += tests/imagetool/rootless.bats
+EXTRA_DIST += tests/imagetool/rootless.bats
