@@ -6,28 +6,23 @@ load ../lib/common
 load ../lib/registry
 load seed
 
-setup_file() {
-  export SEED_DIR
-  SEED_DIR=$(mktemp -d "${TMPDIR:-/dev/shm}/keel-seed.XXXXXX")
-  seed_layout "$SEED_DIR/l"
-  # base's Cmd prints "hello from keel"; e2e shows Env and WorkingDir, named has a user name
-  umoci config --image "$SEED_DIR/l:base" --tag e2e --config.env FOO=bar --config.workingdir /bin \
+# base's Cmd prints "hello from keel"; e2e shows Env and WorkingDir, named has a user name, vol a volume
+e2e_images() {
+  umoci config --image "$1:base" --tag e2e --config.env FOO=bar --config.workingdir /bin \
     --config.cmd /bin/sh --config.cmd -c --config.cmd 'echo "$FOO in $(pwd)"'
-  umoci config --image "$SEED_DIR/l:base" --tag named --config.user nobody
-  umoci config --image "$SEED_DIR/l:base" --tag vol --config.volume /data
-  registry_start
-  export REGISTRY REGISTRY_DIR REGISTRY_PID
-  seed_push "$SEED_DIR/l" base busybox:t
-  seed_push "$SEED_DIR/l" e2e busybox:e2e
-  seed_push "$SEED_DIR/l" named busybox:named
-  seed_push "$SEED_DIR/l" vol busybox:vol
-  seed_push "$SEED_DIR/l" base busybox:docker --format v2s2
-  seed_push "$SEED_DIR/l" multiarch busybox:multi --all
+  umoci config --image "$1:base" --tag named --config.user nobody
+  umoci config --image "$1:base" --tag vol --config.volume /data
+  seed_push "$1" e2e busybox:e2e
+  seed_push "$1" named busybox:named
+  seed_push "$1" vol busybox:vol
+}
+
+setup_file() {
+  registry_seeded_start e2e_images
 }
 
 teardown_file() {
-  registry_stop
-  rm -rf "$SEED_DIR"
+  registry_seeded_stop
 }
 
 setup() {

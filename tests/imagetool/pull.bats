@@ -7,20 +7,15 @@ load ../lib/registry
 load seed
 
 setup_file() {
-  export SEED_DIR
-  SEED_DIR=$(mktemp -d "${TMPDIR:-/dev/shm}/keel-seed.XXXXXX")
-  seed_layout "$SEED_DIR/l"
-  registry_start
-  export REGISTRY REGISTRY_DIR REGISTRY_PID
-  seed_push "$SEED_DIR/l" base busybox:t
-  seed_push "$SEED_DIR/l" layers busybox:layers
-  seed_push "$SEED_DIR/l" base busybox:docker --format v2s2
-  seed_push "$SEED_DIR/l" multiarch busybox:multi --all
+  registry_seeded_start pull_images
+}
+
+pull_images() {
+  seed_push "$1" layers busybox:layers
 }
 
 teardown_file() {
-  registry_stop
-  rm -rf "$SEED_DIR"
+  registry_seeded_stop
 }
 
 setup() {

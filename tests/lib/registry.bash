@@ -158,3 +158,25 @@ registry_blob_file() {
 registry_blob_gets() {
   grep -c "\"GET /v2/[^ ]*/blobs/$1 " "$REGISTRY_DIR/log" || true
 }
+
+# The imagetool suites' fixture (setup_file/teardown_file): the seed layout of tests/imagetool/seed.bash in
+# SEED_DIR/l and a registry holding its base as busybox:t and busybox:docker (Docker schema2) and its
+# multiarch index as busybox:multi. HOOK (optional) is then called with the layout to add and push more
+# (with seed_push). Everything is exported for the tests.
+registry_seeded_start() {
+  # shellcheck source=../imagetool/seed.bash
+  declare -F seed_layout >/dev/null || source "${KEEL_SRCDIR:?}/tests/imagetool/seed.bash"
+  export SEED_DIR REGISTRY REGISTRY_DIR REGISTRY_PID
+  SEED_DIR=$(mktemp -d "${TMPDIR:-/dev/shm}/keel-seed.XXXXXX")
+  seed_layout "$SEED_DIR/l" || return 1
+  registry_start || return 1
+  seed_push "$SEED_DIR/l" base busybox:t &&
+    seed_push "$SEED_DIR/l" base busybox:docker --format v2s2 &&
+    seed_push "$SEED_DIR/l" multiarch busybox:multi --all || return 1
+  [ -z "${1:-}" ] || "$1" "$SEED_DIR/l"
+}
+
+registry_seeded_stop() {
+  registry_stop
+  [ -z "${SEED_DIR:-}" ] || rm -rf "$SEED_DIR"
+}
