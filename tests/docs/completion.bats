@@ -133,3 +133,70 @@ complete_words() {
   complete_words imagetool import a.t
   [ "$output" = a.tar ]
 }
+
+# zcomplete WORD...: run the zsh completion for WORDs (the last one being completed) with compadd, _describe,
+# _files and _directories replaced by stubs that print what they would offer, one a line.
+zcomplete() {
+  output=$(zsh -f -c '
+    compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@" }
+    _describe() { local -a a; a=(${(P)${@[-1]}}); print -rl -- $a }
+    _files() { print -r -- "<files>" }
+    _directories() { print -r -- "<dirs>" }
+    source "$1/_imagetool" >/dev/null # defines _imagetool and, from _runtime, the helpers and _runtime
+    shift
+    words=("$@")
+    CURRENT=$#
+    _${words[1]:t}' zcomplete "$KEEL_SRCDIR/contrib/completions/zsh" "$@" | sort)
+}
+
+@test "completion: zsh runtime verbs with descriptions, flags, values, ids and signals" {
+  command -v zsh >/dev/null || skip "zsh is not installed (contrib/setup.sh installs it)"
+  zcomplete runtime ""
+  grep -qx 'create:create a container' <<<"$output"
+  [ "$(grep -c . <<<"$output")" -eq "$("$RUNTIME" --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  [a-z]')" ]
+  zcomplete runtime --rootless ""
+  [ "$output" = $'auto\nfalse\ntrue' ]
+  zcomplete runtime run --
+  grep -qx -- --detach <<<"$output"
+  grep -qx -- --no-subreaper <<<"$output"
+  zcomplete runtime create --bundle ""
+  [ "$output" = '<dirs>' ]
+  zcomplete runtime list --format ""
+  [ "$output" = $'json\ntable' ]
+  for c in web1 db1; do
+    mkdir -p "$TMP/root/$c"
+    printf '{"ociVersion":"1.2.0","id":"%s","status":"stopped","pid":0,"bundle":"/tmp","created":"2026-11-24T00:00:00Z","owner":""}' \
+      "$c" >"$TMP/root/$c/state.json"
+  done
+  zcomplete runtime --root "$TMP/root" delete -f ""
+  [ "$output" = $'db1\nweb1' ]
+  zcomplete runtime --root "$TMP/root" kill web1 ""
+  grep -qx KILL <<<"$output"
+  grep -qx TERM <<<"$output"
+  zcomplete runtime --root "$TMP/root" create ""
+  [ -z "$output" ]
+}
+
+@test "completion: zsh imagetool verbs with descriptions, flags and stored image names" {
+  command -v zsh >/dev/null || skip "zsh is not installed (contrib/setup.sh installs it)"
+  zcomplete imagetool ""
+  grep -qx 'pull:fetch an image into the store, then (with BUNDLE) unpack it into an OCI bundle' <<<"$output"
+  grep -qx 'gc:remove unreferenced blobs and stale partial downloads' <<<"$output"
+  zcomplete imagetool -
+  [ "$output" = $'--debug\n--store\n--version\n-h' ]
+  zcomplete imagetool unpack --vol
+  grep -qx -- --volumes <<<"$output"
+  zcomplete imagetool unpack --volumes ""
+  grep -qx tmpfs <<<"$output"
+  cd "$TMP"
+  umoci init --layout L >/dev/null
+  umoci new --image L:v1 >/dev/null
+  tar -C L -cf a.tar .
+  "$IMAGETOOL" --store "$TMP/s" import a.tar localhost/demo:v1
+  zcomplete imagetool --store "$TMP/s" config -u 1 ""
+  [ "$output" = localhost/demo:v1 ]
+  zcomplete imagetool --store "$TMP/s" pull localhost/demo:v1 ""
+  [ "$output" = '<dirs>' ]
+  zcomplete imagetool import ""
+  [ "$output" = '<files>' ]
+}
