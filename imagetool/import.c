@@ -108,7 +108,7 @@ static int normalize_name (const char *base, const char *name, char **out, keel_
   if (buf == NULL || copy == NULL)
     return keel_err (err, ENOMEM, "import");
   if (name[0] == '/')
-    return keel_err (err, 0, "\"%s\": absolute path", name);
+    return keel_err (err, 0, "absolute path");
   memcpy (buf, base, blen + 1);
   for (char *c = strtok_r (copy, "/", &save); c != NULL; c = strtok_r (NULL, "/", &save))
     {
@@ -117,7 +117,7 @@ static int normalize_name (const char *base, const char *name, char **out, keel_
       if (strcmp (c, "..") == 0)
         {
           if (len == 0)
-            return keel_err (err, 0, "\"%s\": path leaves the archive", name);
+            return keel_err (err, 0, "path leaves the archive");
           char *slash = memrchr (buf, '/', len);
           len = slash ? (size_t)(slash - buf) : 0;
           buf[len] = '\0';
@@ -187,7 +187,7 @@ static int stage_entry (struct stage *st, struct archive *a, struct archive_entr
   if (hardlink != NULL)
     {
       if (normalize_name ("", hardlink, &target, err) < 0)
-        return keel_err_prefix (err, "hard link target");
+        return keel_err_prefix (err, "hard link to \"%s\"", hardlink);
     }
   else if (type == AE_IFLNK)
     {
@@ -196,7 +196,7 @@ static int stage_entry (struct stage *st, struct archive *a, struct archive_entr
       if (dir == NULL)
         return keel_err (err, ENOMEM, "import");
       if (normalize_name (dir, archive_entry_symlink (ae), &target, err) < 0)
-        return keel_err_prefix (err, "symlink target");
+        return keel_err_prefix (err, "symlink to \"%s\"", archive_entry_symlink (ae));
     }
   else if (type != AE_IFREG)
     return 0;
@@ -225,7 +225,7 @@ static int stage_read_archive (struct stage *st, const char *path, keel_error **
   archive_read_support_filter_all (a);
   if (archive_read_open_filename (a, path, 1 << 16) != ARCHIVE_OK)
     {
-      keel_err (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "%s", archive_error_string (a));
+      keel_err (err, 0, "%s", archive_error_string (a)); /* the message carries strerror already */
       goto out;
     }
   while ((rr = archive_read_next_header (a, &ae)) != ARCHIVE_EOF)
@@ -619,8 +619,10 @@ static int docker_layer (const struct stage *st, struct plan *p, const char *nam
   const struct staged_entry *e;
   enum image_compression c;
 
-  if (normalize_name ("", name, &norm, err) < 0 || (e = stage_need (st, norm, err)) == NULL
-      || stage_digest (st, e, &digest, err) < 0 || check_named (norm, digest, err) < 0)
+  if (normalize_name ("", name, &norm, err) < 0)
+    return keel_err_prefix (err, "\"%s\"", name);
+  if ((e = stage_need (st, norm, err)) == NULL || stage_digest (st, e, &digest, err) < 0
+      || check_named (norm, digest, err) < 0)
     return -1;
   c = sniff_compression (st, e);
   if (c == IMAGE_COMPRESSION_NONE)
@@ -645,9 +647,11 @@ static int docker_config (const struct stage *st, struct plan *p, const char *na
   const struct staged_entry *e;
   size_t len;
 
-  if (normalize_name ("", name, &norm, err) < 0 || (e = stage_need (st, norm, err)) == NULL
-      || stage_read (st, e, &buf, &len, err) < 0 || digest_compute (DIGEST_SHA256, buf, len, &digest, err) < 0
-      || check_named (norm, digest, err) < 0 || image_config_parse (norm, buf, len, cfg, err) < 0)
+  if (normalize_name ("", name, &norm, err) < 0)
+    return keel_err_prefix (err, "\"%s\"", name);
+  if ((e = stage_need (st, norm, err)) == NULL || stage_read (st, e, &buf, &len, err) < 0
+      || digest_compute (DIGEST_SHA256, buf, len, &digest, err) < 0 || check_named (norm, digest, err) < 0
+      || image_config_parse (norm, buf, len, cfg, err) < 0)
     return -1;
   if (fill_descriptor (d, IMAGE_MT_DOCKER_CONFIG, digest, (int64_t)len, err) < 0)
     return -1;
@@ -664,7 +668,9 @@ static int docker_manifest (const struct stage *st, struct plan *p, char *const 
     {
       _cleanup_free_ char *norm = NULL;
       const struct staged_entry *e;
-      if (normalize_name ("", layers[i], &norm, err) < 0 || (e = stage_need (st, norm, err)) == NULL)
+      if (normalize_name ("", layers[i], &norm, err) < 0)
+        keel_err_prefix (err, "\"%s\"", layers[i]);
+      if (norm == NULL || (e = stage_need (st, norm, err)) == NULL)
         return keel_err_prefix (err, ".Layers[%zu]", i);
       oci = oci || sniff_compression (st, e) == IMAGE_COMPRESSION_ZSTD;
     }

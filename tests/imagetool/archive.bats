@@ -180,7 +180,11 @@ bad_import() {
 t = tarfile.open(sys.argv[1], "a")
 i = tarfile.TarInfo("../../escape"); i.size = 1
 t.addfile(i, io.BytesIO(b"x")); t.close()' "$T/escape.tar"
-  bad_import "$T/escape.tar" 'entry "../../escape": "../../escape": path leaves the archive'
+  bad_import "$T/escape.tar" 'entry "../../escape": path leaves the archive'
+  edit_archive "$SEED_DIR/d.tar" "$T/symlink-out.tar" 'f=$(jq -r ".[0].Layers[0]" manifest.json); rm "$f"; ln -s ../../../etc/passwd "$f"'
+  bad_import "$T/symlink-out.tar" 'symlink to "../../../etc/passwd": path leaves the archive'
+  edit_archive "$SEED_DIR/d.tar" "$T/layer-out.tar" 'jq -c ".[0].Layers[0] = \"../x/layer.tar\"" manifest.json >m.x; mv m.x manifest.json'
+  bad_import "$T/layer-out.tar" 'manifest.json: [0]: .Layers[0]: "../x/layer.tar": path leaves the archive'
   [ ! -e "$T/../escape" ] && [ ! -e "$STORE/../escape" ]
   edit_archive "$SEED_DIR/d.tar" "$T/lying.tar" 'f=$(jq -r ".[0].Layers[1]" manifest.json); echo changed >"$f.x"; mv "$f.x" "$f"'
   bad_import "$T/lying.tar" "the config's rootfs.diff_ids[1] is sha256:"
@@ -189,7 +193,7 @@ t.addfile(i, io.BytesIO(b"x")); t.close()' "$T/escape.tar"
   edit_archive "$SEED_DIR/d.tar" "$T/nolayer.tar" 'rm "$(jq -r ".[0].Layers[2]" manifest.json)"'
   bad_import "$T/nolayer.tar" "the archive has no"
   head -c 4096 /dev/urandom >"$T/random.bin"
-  bad_import "$T/random.bin" ""
+  bad_import "$T/random.bin" "Unrecognized archive format"
   tar -cf "$T/empty.tar" -T /dev/null
   bad_import "$T/empty.tar" "neither an oci-archive (no index.json) nor a docker-archive (no manifest.json)"
   [ -z "$(find "$STORE/.keel" -name 'import-*')" ]
