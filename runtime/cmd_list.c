@@ -84,8 +84,8 @@ int cmd_list (runtime_globals *g, int argc, char **argv, keel_error **err)
       keel_error *le = NULL;
       if (e->d_name[0] == '.' || state_dir_check_id (e->d_name, NULL) < 0)
         continue;
-      /* A container that vanished or is mid-create is simply not listed. */
-      if (container_load (g, e->d_name, &sd, &v[n], &le) < 0)
+      /* A container that vanished meanwhile is simply not listed. */
+      if (container_peek (g, e->d_name, &sd, &v[n], &le) < 0)
         {
           keel_error_free (le);
           continue;

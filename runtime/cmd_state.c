@@ -27,7 +27,7 @@ int cmd_state (runtime_globals *g, int argc, char **argv, keel_error **err)
     }
   if (runtime_want_args ("state", argc, optind, 1, 1, "ID", err) < 0)
     return -1;
-  if (container_load (g, argv[optind], &sd, &st, err) < 0)
+  if (container_peek (g, argv[optind], &sd, &st, err) < 0)
     return keel_err_prefix (err, "state %s", argv[optind]);
   state_dir_close (&sd);
   /* runtime.md "State": no pid once the container is stopped. */

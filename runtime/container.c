@@ -49,10 +49,13 @@ unsigned long long proc_starttime (pid_t pid, bool *zombie)
 static const char *live_status (const state_dir *sd, const runtime_state *st)
 {
   bool zombie;
-  unsigned long long start = proc_starttime (st->pid, &zombie);
+  unsigned long long start;
 
-  if (strcmp (st->status, "creating") == 0 && start != 0)
-    return "creating";
+  /* The creator holds the lock until it writes "created": a "creating"
+   * nobody holds is what a killed create left behind. */
+  if (strcmp (st->status, "creating") == 0)
+    return !sd->locked && state_dir_busy (sd) ? "creating" : "stopped";
+  start = proc_starttime (st->pid, &zombie);
   if (start == 0 || zombie || (st->starttime != 0 && start != st->starttime))
     return "stopped";
   if (faccessat (sd->dirfd, STATE_EXEC_FIFO, F_OK, 0) == 0)
@@ -60,22 +63,49 @@ static const char *live_status (const state_dir *sd, const runtime_state *st)
   return "running";
 }
 
-int container_load (runtime_globals *g, const char *id, state_dir *sd, runtime_state **st, keel_error **err)
+static int load (runtime_globals *g, const char *id, bool lock, state_dir *sd, runtime_state **st, keel_error **err)
 {
   char *status;
-  if (state_dir_open (g->root, id, sd, err) < 0)
+  *st = NULL;
+  if ((lock ? state_dir_open : state_dir_open_unlocked) (g->root, id, sd, err) < 0)
     return -1;
   if (state_dir_read_state (sd, st, err) < 0)
-    {
-      state_dir_close (sd);
-      return -1;
-    }
+    goto fail;
   status = strdup (live_status (sd, *st));
+  /* Unlocked, the create may have finished between reading "creating" and
+   * finding the lock free: read the state it wrote last. */
+  if (!lock && status != NULL && strcmp (status, "stopped") == 0 && strcmp ((*st)->status, "creating") == 0)
+    {
+      runtime_state_free (*st);
+      *st = NULL;
+      free (status);
+      if (state_dir_read_state (sd, st, err) < 0)
+        goto fail;
+      status = strdup (live_status (sd, *st));
+    }
   if (status == NULL)
-    return keel_err (err, ENOMEM, "state");
+    {
+      keel_err (err, ENOMEM, "state");
+      goto fail;
+    }
   free ((*st)->status);
   (*st)->status = status;
   return 0;
+fail:
+  runtime_state_free (*st);
+  *st = NULL;
+  state_dir_close (sd);
+  return -1;
+}
+
+int container_load (runtime_globals *g, const char *id, state_dir *sd, runtime_state **st, keel_error **err)
+{
+  return load (g, id, true, sd, st, err);
+}
+
+int container_peek (runtime_globals *g, const char *id, state_dir *sd, runtime_state **st, keel_error **err)
+{
+  return load (g, id, false, sd, st, err);
 }
 
 int container_state_json (runtime_state *st, char **out, keel_error **err)
@@ -99,6 +129,7 @@ typedef struct create_ctx
   int fifo_fd;
   int cgroup_fd; /* pure v2: the cgroup the init is cloned into */
   struct seccomp_program *seccomp;
+  char created[64]; /* RFC 3339, fixed when create begins */
 } create_ctx;
 
 /* config-linux.md "Sysctl": only namespaced keys; refuse the rest before touching anything. */
@@ -182,22 +213,29 @@ static int state_json_for_hooks (create_ctx *c, const char *status, char **out, 
   return runtime_state_emit (&s, 0, out, NULL, err);
 }
 
-static int write_state (create_ctx *c, keel_error **err)
+static void fill_state (create_ctx *c, const char *status, runtime_state *s)
 {
-  char created[64];
   bool zombie;
-  struct passwd *pw = getpwuid (geteuid ());
-  runtime_state s = { .id = (char *)c->o->id,
-                      .status = "created",
-                      .pid = c->pid,
-                      .bundle = c->bundle,
-                      .annotations = c->cfg->annotations,
-                      .rootfs = c->rootfs,
-                      .created = created,
-                      .owner = geteuid () == 0 ? "" : (pw != NULL ? pw->pw_name : ""),
-                      .cgroup_paths = c->cg.paths };
-  timefmt_now_rfc3339 (created, sizeof (created));
-  s.starttime = proc_starttime (c->pid, &zombie);
+  struct passwd *pw = geteuid () == 0 ? NULL : getpwuid (geteuid ());
+
+  *s = (runtime_state){ .id = (char *)c->o->id,
+                        .status = (char *)status,
+                        .pid = c->pid,
+                        .bundle = c->bundle,
+                        .annotations = c->cfg->annotations,
+                        .rootfs = c->rootfs,
+                        .created = c->created,
+                        .owner = pw != NULL ? pw->pw_name : "",
+                        .cgroup_paths = c->cg.paths };
+  s->starttime = c->pid > 0 ? proc_starttime (c->pid, &zombie) : 0;
+}
+
+/* runtime.md "State": "creating" from the moment the state dir exists, with
+ * the init's pid once it is cloned, then "created". */
+static int write_state (create_ctx *c, const char *status, keel_error **err)
+{
+  runtime_state s;
+  fill_state (c, status, &s);
   return state_dir_write_state (&c->sd, &s, err);
 }
 
@@ -281,7 +319,7 @@ static int drive_child (create_ctx *c, int *pty, keel_error **err)
     }
   if (wait_ready (c, json, err) < 0)
     return -1;
-  if (write_state (c, err) < 0)
+  if (write_state (c, "created", err) < 0)
     return -1;
   if (c->o->pid_file != NULL && write_pid_file (c->o->pid_file, c->pid, err) < 0)
     return keel_err_prefix (err, "--pid-file");
@@ -321,6 +359,7 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
                    .rootfs = c->rootfs,
                    .bundle = c->bundle,
                    .sync_fd = sv[1],
+                   .peer_fd = sv[0],
                    .fifo_fd = c->fifo_fd,
                    .keep_fds = c->o->preserve_fds + listen_fds,
                    .listen_fds = listen_fds,
@@ -358,6 +397,8 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
       c->pid = 0;
       return -1;
     }
+  if (write_state (c, "creating", err) < 0)
+    return -1;
   return drive_child (c, pty, err);
 }
 
@@ -385,12 +426,15 @@ static void unwind (create_ctx *c)
 int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int *pty, keel_error **err)
 {
   create_ctx c = { .g = g, .o = o, .sync_fd = -1, .fifo_fd = -1, .cgroup_fd = -1 };
+  runtime_state initial;
   int r = -1;
 
   *pty = -1;
   if (state_dir_check_id (o->id, err) < 0 || load_config (&c, err) < 0)
     goto out;
-  if (state_dir_create (g->root, o->id, &c.sd, err) < 0)
+  timefmt_now_rfc3339 (c.created, sizeof (c.created));
+  fill_state (&c, "creating", &initial);
+  if (state_dir_create (g->root, o->id, &initial, &c.sd, err) < 0)
     goto out;
   c.have_sd = true;
   /* From here every failure unwinds: no state dir, cgroup or process is left. */

@@ -30,6 +30,9 @@ int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int 
 /* Open+lock the container and read its state, with status refreshed from the
  * live process. */
 int container_load (runtime_globals *g, const char *id, state_dir *sd, runtime_state **st, keel_error **err);
+/* The same without the lock, for state and list: never waits for a create
+ * in progress, which it reports as "creating". */
+int container_peek (runtime_globals *g, const char *id, state_dir *sd, runtime_state **st, keel_error **err);
 /* Release a created container (open the fifo), run poststart hooks. */
 int container_start (runtime_globals *g, const char *id, keel_error **err);
 /* Stop what is left, remove the cgroup, run poststop hooks, remove the state dir. */

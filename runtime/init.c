@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "lsm.h"
 
 #define SYNC_MAX 65536
 
@@ -222,6 +223,10 @@ int init_container_main (void *arg)
   syscall (SYS_close_range, 3 + a->keep_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (a->lock_fd >= 0)
     close (a->lock_fd);
+  /* Our copy of the parent's end would keep the socket open after a killed
+   * create: the sync below would then wait forever instead of failing. */
+  if (a->peer_fd > 2)
+    close (a->peer_fd);
   /* Modes of devices and directories we create are meant literally; the
    * process's umask is set later from process.user.umask. */
   umask (0);
@@ -232,7 +237,7 @@ int init_container_main (void *arg)
   close (a->sync_fd);
   /* From here on the parent may be gone: errors go to the process's stderr. */
   if (wait_for_start (a, &err) < 0 || hooks_run (a->cfg, RC_HOOK_START_CONTAINER, state_json, &err) < 0
-      || process_exec (a->process, a->listen_fds, &err) < 0)
+      || lsm_apply_exec (a->process, &err) < 0 || process_exec (a->process, a->listen_fds, &err) < 0)
     {
       fprintf (stderr, "runtime: start: %s\n", err->msg);
       keel_error_free (err);
@@ -257,7 +262,7 @@ int init_exec_main (void *arg)
     return child_fail (a->sync_fd, err);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     return child_fail (a->sync_fd, err);
-  if (process_exec (a->process, a->listen_fds, &err) < 0)
+  if (lsm_apply_exec (a->process, &err) < 0 || process_exec (a->process, a->listen_fds, &err) < 0)
     {
       /* The parent waits for exec (cloexec sync fd closes) or this message. */
       return child_fail (a->sync_fd, err) ? 127 : 127;

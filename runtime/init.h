@@ -36,6 +36,7 @@ typedef struct init_args
   const char *rootfs; /* absolute */
   const char *bundle; /* absolute */
   int sync_fd;        /* child's end of the socketpair */
+  int peer_fd;        /* the parent's end, which the child closes (so it sees EOF when the parent dies); 0: none */
   int fifo_fd;        /* O_PATH on <state>/exec.fifo; -1 for exec */
   int lock_fd;        /* the container lock: closed by the child so `start` can take it */
   int keep_fds;       /* fds 3 .. 3+keep_fds-1 pass to the process (--preserve-fds, LISTEN_FDS) */

@@ -19,9 +19,21 @@ int state_dir_default_root (char **out, keel_error **err)
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
   char *s = NULL;
 
-  if (geteuid () == 0 || xdg == NULL || *xdg == '\0')
-    s = strdup (geteuid () == 0 ? "/run/keel" : "/tmp/keel");
-  else if (asprintf (&s, "%s/keel", xdg) < 0)
+  char run_user[64];
+  int n = 0;
+
+  /* Rootless, like runc: $XDG_RUNTIME_DIR, else the login's /run/user/UID,
+   * else a per-user directory (never one shared with other users). */
+  snprintf (run_user, sizeof (run_user), "/run/user/%u", (unsigned)geteuid ());
+  if (geteuid () == 0)
+    s = strdup ("/run/keel");
+  else if (xdg != NULL && *xdg != '\0')
+    n = asprintf (&s, "%s/keel", xdg);
+  else if (access (run_user, W_OK | X_OK) == 0)
+    n = asprintf (&s, "%s/keel", run_user);
+  else
+    n = asprintf (&s, "/tmp/keel-%u", (unsigned)geteuid ());
+  if (n < 0)
     s = NULL;
   if (s == NULL)
     return keel_err (err, ENOMEM, "state root");
@@ -56,19 +68,23 @@ static int init_sd (const char *root, const char *id, state_dir *sd, keel_error 
   return 0;
 }
 
+static int open_dir (state_dir *sd, keel_error **err)
+{
+  sd->dirfd = open (sd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (sd->dirfd >= 0)
+    return 0;
+  if (errno == ENOENT)
+    return keel_err (err, 0, "container `%s` does not exist", sd->id);
+  return keel_err_errno (err, "open `%s`", sd->path);
+}
+
 static int lock_dir (state_dir *sd, keel_error **err)
 {
   struct stat st;
 
-  sd->dirfd = open (sd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (sd->dirfd < 0)
-    {
-      if (errno == ENOENT)
-        return keel_err (err, 0, "container `%s` does not exist", sd->id);
-      return keel_err_errno (err, "open `%s`", sd->path);
-    }
   if (flock (sd->dirfd, LOCK_EX) < 0)
     return keel_err_errno (err, "lock `%s`", sd->path);
+  sd->locked = true;
   /* A concurrent delete may have removed it while we waited for the lock. */
   if (fstat (sd->dirfd, &st) < 0)
     return keel_err_errno (err, "stat `%s`", sd->path);
@@ -77,47 +93,114 @@ static int lock_dir (state_dir *sd, keel_error **err)
   return 0;
 }
 
-int state_dir_create (const char *root, const char *id, state_dir *sd, keel_error **err)
+bool state_dir_busy (const state_dir *sd)
 {
-  if (init_sd (root, id, sd, err) < 0)
+  /* A second open file description: flock() conflicts with the holder's. */
+  _cleanup_close_ int fd = open (sd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || flock (fd, LOCK_SH | LOCK_NB) == 0)
+    return false;
+  return errno == EWOULDBLOCK;
+}
+
+static int write_state_in (const char *dir, const runtime_state *st, keel_error **err)
+{
+  _cleanup_free_ char *json = NULL, *path = NULL;
+  size_t len = 0;
+
+  if (asprintf (&path, "%s/state.json", dir) < 0)
+    return keel_err (err, ENOMEM, "state.json");
+  if (runtime_state_emit (st, RUNTIME_STATE_INTERNAL | RUNTIME_STATE_PRETTY, &json, &len, err) < 0)
     return -1;
-  if (mkdir_p (root, 0711, err) < 0)
+  return write_file_atomic (path, json, len, 0600, 0, err);
+}
+
+static void remove_tmp_dir (const char *tmp)
+{
+  _cleanup_free_ char *p = NULL;
+  if (asprintf (&p, "%s/state.json", tmp) >= 0)
+    unlink (p);
+  rmdir (tmp);
+}
+
+/* Build the directory under a name no id can have ('~' is not allowed, and
+ * list skips dot names), lock it, write the state, then rename it into
+ * place; RENAME_NOREPLACE makes "already exists" race-free. */
+static int create_dir (state_dir *sd, const runtime_state *initial, keel_error **err)
+{
+  _cleanup_free_ char *tmp = NULL;
+  char *final;
+
+  if (asprintf (&tmp, "%s/.%s~XXXXXX", sd->root, sd->id) < 0)
+    return keel_err (err, ENOMEM, "state dir");
+  if (faccessat (AT_FDCWD, sd->path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return keel_err (err, 0, "container `%s` already exists", sd->id);
+  if (mkdtemp (tmp) == NULL)
+    return keel_err_errno (err, "mkdir `%s`", tmp);
+  /* mkdtemp's 0700: the process may run as another user and open exec.fifo. */
+  if (chmod (tmp, 0711) < 0)
+    {
+      keel_err_errno (err, "chmod `%s`", tmp);
+      remove_tmp_dir (tmp);
+      return -1;
+    }
+  final = sd->path;
+  sd->path = tmp;
+  if (open_dir (sd, err) < 0 || lock_dir (sd, err) < 0 || write_state_in (tmp, initial, err) < 0)
     goto fail;
-  if (mkdir (sd->path, 0711) < 0)
+  if (renameat2 (AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
     {
       if (errno == EEXIST)
-        keel_err (err, 0, "container `%s` already exists", id);
+        keel_err (err, 0, "container `%s` already exists", sd->id);
       else
-        keel_err_errno (err, "mkdir `%s`", sd->path);
+        keel_err_errno (err, "rename `%s` to `%s`", tmp, final);
       goto fail;
     }
-  if (lock_dir (sd, err) < 0)
-    {
-      rmdir (sd->path);
-      goto fail;
-    }
+  sd->path = final;
   return 0;
 fail:
-  state_dir_close (sd);
+  remove_tmp_dir (tmp);
+  sd->path = final;
   return -1;
 }
 
-int state_dir_open (const char *root, const char *id, state_dir *sd, keel_error **err)
+int state_dir_create (const char *root, const char *id, const runtime_state *initial, state_dir *sd, keel_error **err)
 {
   if (init_sd (root, id, sd, err) < 0)
     return -1;
-  if (lock_dir (sd, err) < 0)
+  if (mkdir_p (root, 0711, err) < 0 || create_dir (sd, initial, err) < 0)
+    {
+      state_dir_close (sd);
+      return -1;
+    }
+  return 0;
+}
+
+static int open_existing (const char *root, const char *id, bool lock, state_dir *sd, keel_error **err)
+{
+  if (init_sd (root, id, sd, err) < 0)
+    return -1;
+  if (open_dir (sd, err) < 0 || (lock && lock_dir (sd, err) < 0))
     {
       state_dir_close (sd);
       return -1;
     }
   if (faccessat (sd->dirfd, "state.json", F_OK, 0) < 0)
     {
-      keel_err (err, 0, "container `%s` does not exist (no state.json: it is being created or was not cleaned up)", id);
+      keel_err (err, 0, "container `%s` does not exist (no state.json: it was not cleaned up)", id);
       state_dir_close (sd);
       return -1;
     }
   return 0;
+}
+
+int state_dir_open (const char *root, const char *id, state_dir *sd, keel_error **err)
+{
+  return open_existing (root, id, true, sd, err);
+}
+
+int state_dir_open_unlocked (const char *root, const char *id, state_dir *sd, keel_error **err)
+{
+  return open_existing (root, id, false, sd, err);
 }
 
 int state_dir_remove (state_dir *sd, keel_error **err)
@@ -149,6 +232,7 @@ void state_dir_close (state_dir *sd)
   if (sd->dirfd >= 0)
     close (sd->dirfd);
   sd->dirfd = -1;
+  sd->locked = false;
   free (sd->root);
   free (sd->id);
   free (sd->path);
@@ -165,14 +249,7 @@ char *state_dir_file (const state_dir *sd, const char *name)
 
 int state_dir_write_state (state_dir *sd, const runtime_state *st, keel_error **err)
 {
-  _cleanup_free_ char *json = NULL, *path = state_dir_file (sd, "state.json");
-  size_t len = 0;
-
-  if (path == NULL)
-    return keel_err (err, ENOMEM, "state.json");
-  if (runtime_state_emit (st, RUNTIME_STATE_INTERNAL | RUNTIME_STATE_PRETTY, &json, &len, err) < 0)
-    return -1;
-  return write_file_atomic (path, json, len, 0600, 0, err);
+  return write_state_in (sd->path, st, err);
 }
 
 int state_dir_read_state (state_dir *sd, runtime_state **out, keel_error **err)

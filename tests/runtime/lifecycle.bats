@@ -180,3 +180,32 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   grep -qx 'signal=SIGUSR1' "$TMP/out"
   assert_no_leftovers "$ID" "$B"
 }
+
+@test "lifecycle: state and list say creating while create is in progress (a createRuntime hook asks)" {
+  # Without an unlocked state/list this hook would wait for create's lock until its timeout.
+  bundle_set "$B" '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "\"$0\" state \"$1\" >\"$2/state\"; \"$0\" list --format json >\"$2/list\"", $r, $id, $t], timeout: 10}]' \
+    --arg r "$RUNTIME" --arg id "$ID" --arg t "$TMP"
+  "$RUNTIME" create -b "$B" --pid-file "$TMP/pid" "$ID"
+  cat "$TMP/state"
+  jq -e --arg id "$ID" --argjson pid "$(cat "$TMP/pid")" --arg b "$B" \
+    '.status == "creating" and .id == $id and .pid == $pid and .bundle == $b' "$TMP/state"
+  jq -e --arg id "$ID" '.[] | select(.id == $id) | .status == "creating"' "$TMP/list"
+  [ "$(state_of "$ID")" = created ]
+}
+
+@test "lifecycle: a create killed midway leaves a stopped container that delete removes" {
+  bundle_set "$B" '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "touch \"$0/in-hook\"; exec sleep 3", $t]}]' --arg t "$TMP"
+  "$RUNTIME" create -b "$B" "$ID" >/dev/null 2>&1 &
+  createpid=$!
+  for _ in $(seq 100); do [ -e "$TMP/in-hook" ] && break; sleep 0.05; done
+  [ "$(state_of "$ID")" = creating ]
+  kill -KILL "$createpid"
+  wait "$createpid" || true
+  [ "$(state_of "$ID")" = stopped ]
+  run "$RUNTIME" list
+  [[ "$output" == *"$ID"*stopped* ]]
+  # The init sees the sync socket close with its parent and exits: nothing is left running.
+  for _ in $(seq 50); do [ -z "$(_bundle_leftover_processes "$B")" ] && break; sleep 0.1; done
+  "$RUNTIME" delete "$ID"
+  assert_no_leftovers "$ID" "$B"
+}
