@@ -195,57 +195,33 @@ static void blob_list_clear (struct blob_list *l)
   free (l->d);
 }
 
-static int oci_collect (struct store *s, const struct image_descriptor *d, bool optional, struct blob_list *l,
-                        int depth, keel_error **err);
-
-static int oci_collect_children (struct store *s, const struct image_descriptor *d, struct blob_list *l, int depth,
-                                 keel_error **err)
+struct oci_collect
 {
+  struct store *store;
+  struct blob_list *list;
+  int depth;
+};
+
+/* D's blob and, through its children, everything it needs that the store holds. */
+static int oci_collect (void *arg, const struct image_descriptor *d, bool optional, keel_error **err)
+{
+  struct oci_collect *c = arg, sub = { c->store, c->list, c->depth + 1 };
   _cleanup_free_ char *buf = NULL;
-  _cleanup_image_index_ struct image_index *idx = NULL;
-  _cleanup_image_manifest_ struct image_manifest *m = NULL;
-  enum image_kind kind = image_media_type_kind (d->media_type);
   size_t len;
 
-  if (kind != IMAGE_KIND_INDEX && kind != IMAGE_KIND_MANIFEST)
-    return 0;
-  if (store_read_blob (s, d->digest, &buf, &len, err) < 0)
-    return -1;
-  if (kind == IMAGE_KIND_INDEX)
-    {
-      if (image_index_parse (d->digest, buf, len, &idx, err) < 0)
-        return -1;
-      /* image-layout.md: a layout MAY lack blobs it references; a pull keeps only the platforms asked for */
-      for (size_t i = 0; i < idx->n_manifests; i++)
-        if (oci_collect (s, &idx->manifests[i], true, l, depth + 1, err) < 0)
-          return -1;
-      return 0;
-    }
-  if (image_manifest_parse (d->digest, buf, len, &m, err) < 0
-      || oci_collect (s, &m->config, false, l, depth + 1, err) < 0)
-    return -1;
-  for (size_t i = 0; i < m->n_layers; i++)
-    {
-      struct image_layer_type t = { 0 };
-      bool nd = image_layer_media_type (m->layers[i].media_type, &t, NULL) == 0 && t.non_distributable;
-      if (oci_collect (s, &m->layers[i], nd, l, depth + 1, err) < 0)
-        return -1;
-    }
-  return 0;
-}
-
-static int oci_collect (struct store *s, const struct image_descriptor *d, bool optional, struct blob_list *l,
-                        int depth, keel_error **err)
-{
-  if (depth > 8)
+  if (c->depth > 8)
     return keel_err (err, 0, "%s: indexes nested too deep", d->digest);
-  if (blob_list_has (l, d->digest))
+  if (blob_list_has (c->list, d->digest))
     return 0;
-  if (!store_has_blob (s, d->digest, d->size))
+  if (!store_has_blob (c->store, d->digest, d->size))
     return optional ? 0 : keel_err (err, 0, "blob %s (%s) is not in the store", d->digest, d->media_type);
-  if (blob_list_add (l, d, err) < 0)
+  if (blob_list_add (c->list, d, err) < 0)
     return -1;
-  return oci_collect_children (s, d, l, depth, err);
+  if (image_media_type_kind (d->media_type) == IMAGE_KIND_UNKNOWN)
+    return 0; /* a layer or a config */
+  if (store_read_blob (c->store, d->digest, &buf, &len, err) < 0)
+    return -1;
+  return image_each_child (d, buf, len, oci_collect, &sub, err);
 }
 
 static int oci_index_json (const char *name, const struct image_descriptor *desc, char **json, size_t *len,
@@ -274,7 +250,8 @@ static int export_oci (struct store *s, const char *name, const struct image_des
   size_t len;
   int r = -1;
 
-  if (oci_collect (s, desc, false, &l, 0, err) < 0 || oci_index_json (name, desc, &index, &len, err) < 0)
+  if (oci_collect (&(struct oci_collect){ s, &l, 0 }, desc, false, err) < 0
+      || oci_index_json (name, desc, &index, &len, err) < 0)
     goto out;
   if (tar_add_buf (t, "oci-layout", layout, sizeof layout - 1, err) < 0
       || tar_add_buf (t, "index.json", index, len, err) < 0 || tar_header (t, "blobs", AE_IFDIR, 0, err) < 0)

@@ -465,60 +465,35 @@ static const struct staged_entry *oci_blob (const struct stage *st, const struct
   return e;
 }
 
-static int oci_walk (const struct stage *st, struct plan *p, const struct image_descriptor *d, int depth,
-                     keel_error **err);
-
-static int oci_walk_children (const struct stage *st, struct plan *p, const struct image_descriptor *d,
-                              const struct staged_entry *e, int depth, keel_error **err)
+struct oci_walk
 {
-  _cleanup_free_ char *buf = NULL;
-  _cleanup_image_manifest_ struct image_manifest *m = NULL;
-  _cleanup_image_index_ struct image_index *idx = NULL;
-  enum image_kind kind = image_media_type_kind (d->media_type);
+  const struct stage *st;
+  struct plan *plan;
+  int depth;
+};
+
+/* Verify D's blob into the plan, then its children (a missing optional one is skipped). */
+static int oci_walk (void *arg, const struct image_descriptor *d, bool optional, keel_error **err)
+{
+  struct oci_walk *w = arg, sub = { w->st, w->plan, w->depth + 1 };
+  _cleanup_free_ char *path = NULL, *buf = NULL;
+  const struct staged_entry *e;
   size_t len;
 
-  if (kind != IMAGE_KIND_MANIFEST && kind != IMAGE_KIND_INDEX)
-    return 0;
-  if (stage_read (st, e, &buf, &len, err) < 0)
-    return -1;
-  if (kind == IMAGE_KIND_INDEX)
-    {
-      if (image_index_parse (d->digest, buf, len, &idx, err) < 0)
-        return -1;
-      for (size_t i = 0; i < idx->n_manifests; i++)
-        if (oci_walk (st, p, &idx->manifests[i], depth + 1, err) < 0)
-          return -1;
-      return 0;
-    }
-  if (image_manifest_parse (d->digest, buf, len, &m, err) < 0 || oci_walk (st, p, &m->config, depth + 1, err) < 0)
-    return -1;
-  for (size_t i = 0; i < m->n_layers; i++)
-    {
-      struct image_layer_type t = { 0 };
-      _cleanup_free_ char *path = NULL;
-      /* image-spec layer.md "Non-Distributable Layers": may be absent; fetched from their urls when needed */
-      if (image_layer_media_type (m->layers[i].media_type, &t, NULL) == 0 && t.non_distributable
-          && image_layout_blob_path (m->layers[i].digest, &path, err) == 0 && stage_find (st, path) == NULL)
-        continue;
-      if (oci_walk (st, p, &m->layers[i], depth + 1, err) < 0)
-        return -1;
-    }
-  return 0;
-}
-
-static int oci_walk (const struct stage *st, struct plan *p, const struct image_descriptor *d, int depth,
-                     keel_error **err)
-{
-  const struct staged_entry *e;
-
-  if (depth > 8)
+  if (w->depth > 8)
     return keel_err (err, 0, "%s: indexes nested too deep", d->digest);
-  if (plan_find (p, d->digest) != NULL)
+  if (plan_find (w->plan, d->digest) != NULL)
     return 0;
-  e = oci_blob (st, d, err);
-  if (e == NULL || plan_add (p, d->digest, d->size, e, NULL, err) < 0)
+  if (optional && image_layout_blob_path (d->digest, &path, err) == 0 && stage_find (w->st, path) == NULL)
+    return 0;
+  e = oci_blob (w->st, d, err);
+  if (e == NULL || plan_add (w->plan, d->digest, d->size, e, NULL, err) < 0)
     return -1;
-  return oci_walk_children (st, p, d, e, depth, err);
+  if (image_media_type_kind (d->media_type) == IMAGE_KIND_UNKNOWN)
+    return 0; /* a layer or a config: no children, and maybe too big to read */
+  if (stage_read (w->st, e, &buf, &len, err) < 0)
+    return -1;
+  return image_each_child (d, buf, len, oci_walk, &sub, err);
 }
 
 static int oci_plan (const struct stage *st, const char *ref, struct plan *p, keel_error **err)
@@ -548,7 +523,7 @@ static int oci_plan (const struct stage *st, const char *ref, struct plan *p, ke
       if (name == NULL)
         return keel_err (err, 0, "index.json: .manifests[%zu] (%s) has no %s annotation: name it on the command line",
                          i, d->digest, IMAGE_ANNOTATION_REF_NAME);
-      if (oci_walk (st, p, d, 0, err) < 0 || plan_add_image (p, name, d, err) < 0)
+      if (oci_walk (&(struct oci_walk){ st, p, 0 }, d, false, err) < 0 || plan_add_image (p, name, d, err) < 0)
         return keel_err_prefix (err, "index.json: .manifests[%zu]", i);
     }
   return 0;

@@ -1207,3 +1207,40 @@ int image_layout_blob_path (const char *digest, char **out, keel_error **err)
     return keel_err (err, ENOMEM, "blob path");
   return 0;
 }
+
+static int each_index_child (const struct image_descriptor *desc, const char *buf, size_t len, image_child_fn fn,
+                             void *arg, keel_error **err)
+{
+  _cleanup_image_index_ struct image_index *idx = NULL;
+
+  if (image_index_parse (desc->digest, buf, len, &idx, err) < 0)
+    return -1;
+  /* image-layout.md "Blobs": a layout MAY lack referenced blobs; a pull keeps only the platforms asked for */
+  for (size_t i = 0; i < idx->n_manifests; i++)
+    if (fn (arg, &idx->manifests[i], true, err) < 0)
+      return -1;
+  return 0;
+}
+
+int image_each_child (const struct image_descriptor *desc, const char *buf, size_t len, image_child_fn fn, void *arg,
+                      keel_error **err)
+{
+  _cleanup_image_manifest_ struct image_manifest *m = NULL;
+  enum image_kind kind = image_document_kind (desc->media_type, buf, len);
+
+  if (kind == IMAGE_KIND_INDEX)
+    return each_index_child (desc, buf, len, fn, arg, err);
+  if (kind != IMAGE_KIND_MANIFEST)
+    return 0;
+  if (image_manifest_parse (desc->digest, buf, len, &m, err) < 0 || fn (arg, &m->config, false, err) < 0)
+    return -1;
+  for (size_t i = 0; i < m->n_layers; i++)
+    {
+      struct image_layer_type t = { 0 };
+      /* layer.md "Non-Distributable Layers": fetched from their urls, not necessarily held */
+      bool nd = image_layer_media_type (m->layers[i].media_type, &t, NULL) == 0 && t.non_distributable;
+      if (fn (arg, &m->layers[i], nd, err) < 0)
+        return -1;
+    }
+  return 0;
+}

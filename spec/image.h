@@ -245,4 +245,12 @@ int image_layout_check (const char *name, const char *buf, size_t len, keel_erro
 /* "blobs/<alg>/<hex>" for a digest string (validated with digest_parse), relative to the layout root. */
 int image_layout_blob_path (const char *digest, char **out, keel_error **err);
 
+/* Walking an image graph: FN gets each descriptor a manifest or index refers to, with OPTIONAL set where
+ * the blob may be absent (an index's manifests: a layout MAY hold only some; non-distributable layers). */
+typedef int (*image_child_fn) (void *arg, const struct image_descriptor *child, bool optional, keel_error **err);
+/* BUF, LEN: DESC's content (verified by the caller). A document that is neither a manifest nor an index
+ * has no children. Stops at FN's first error. */
+int image_each_child (const struct image_descriptor *desc, const char *buf, size_t len, image_child_fn fn, void *arg,
+                      keel_error **err);
+
 #endif
