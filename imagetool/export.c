@@ -283,44 +283,38 @@ out:
 
 /* ---- docker-archive ---- */
 
+struct inflate_out
+{
+  struct digest_hasher *hasher;
+  int fd;
+};
+
+static int inflate_out_cb (void *arg, const void *buf, size_t len, keel_error **err)
+{
+  struct inflate_out *o = arg;
+  if (digest_hasher_update (o->hasher, buf, len, err) < 0)
+    return -1;
+  return write_all (o->fd, buf, len) < 0 ? keel_err_errno (err, "write a temporary file") : 0;
+}
+
 /* Decompress store blob DIGEST into an anonymous file, hashing the plain bytes: *fd, *size, *diff_id. */
 static int decompress_blob (struct store *s, const char *digest, int *fd, int64_t *size, char **diff_id,
                             keel_error **err)
 {
   _cleanup_free_ char *path = NULL;
   _cleanup_digest_hasher_ struct digest_hasher *h = digest_hasher_new (DIGEST_SHA256, err);
-  _cleanup_close_ int out = -1;
-  struct archive *a;
-  struct archive_entry *ae;
-  const void *buf;
-  size_t len;
-  la_int64_t off;
-  int r;
+  _cleanup_close_ int in = -1, out = -1;
 
   if (h == NULL || store_blob_path (s, digest, &path, err) < 0)
     return -1;
+  if ((in = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+    return keel_err_errno (err, "blob %s: open `%s`", digest, path);
   out = open (store_dir (s), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (out < 0)
     return keel_err_errno (err, "create a temporary file in `%s`", store_dir (s));
-  if ((a = archive_read_new ()) == NULL)
-    return keel_err (err, ENOMEM, "export");
-  archive_read_support_format_raw (a);
-  archive_read_support_filter_all (a);
-  r = archive_read_open_filename (a, path, 1 << 16);
-  if (r == ARCHIVE_OK)
-    r = archive_read_next_header (a, &ae);
-  while (r == ARCHIVE_OK && (r = archive_read_data_block (a, &buf, &len, &off)) == ARCHIVE_OK)
-    if (digest_hasher_update (h, buf, len, err) < 0 || write_all (out, buf, len) < 0)
-      {
-        if (err != NULL && *err == NULL)
-          keel_err_errno (err, "write a temporary file");
-        archive_read_free (a);
-        return -1;
-      }
-  if (r != ARCHIVE_EOF)
-    keel_err (err, 0, "blob %s: %s", digest, archive_error_string (a));
-  archive_read_free (a);
-  if (r != ARCHIVE_EOF || digest_hasher_finish (h, diff_id, err) < 0)
+  if (image_archive_inflate (in, inflate_out_cb, &(struct inflate_out){ h, out }, err) < 0)
+    return keel_err_prefix (err, "blob %s", digest);
+  if (digest_hasher_finish (h, diff_id, err) < 0)
     return -1;
   *size = lseek (out, 0, SEEK_CUR);
   if (*size < 0 || lseek (out, 0, SEEK_SET) < 0)

@@ -33,4 +33,9 @@ int image_archive_export (struct store *s, const char *name, const struct image_
                           const struct image_platform *want, enum image_archive_format fmt, const char *path,
                           keel_error **err);
 
+/* Feed SINK the decompressed bytes of FD (gzip, zstd, xz... whatever libarchive recognises; other bytes as
+ * they are): layers' diff_ids and docker-archive layers, which must be plain tar. */
+typedef int (*image_archive_sink) (void *arg, const void *buf, size_t len, keel_error **err);
+int image_archive_inflate (int fd, image_archive_sink sink, void *arg, keel_error **err);
+
 #endif

@@ -339,41 +339,48 @@ static int stage_digest (const struct stage *st, const struct staged_entry *e, c
   return digest_hasher_finish (h, out, err);
 }
 
-/* sha256 of E decompressed (gzip, zstd... whatever libarchive recognises; plain bytes as they are):
- * what rootfs.diff_ids lists. */
-static int stage_diff_id (const struct stage *st, const struct staged_entry *e, char **out, keel_error **err)
+int image_archive_inflate (int fd, image_archive_sink sink, void *arg, keel_error **err)
 {
-  _cleanup_digest_hasher_ struct digest_hasher *h = digest_hasher_new (DIGEST_SHA256, err);
-  _cleanup_close_ int fd = stage_fd (st, e, err);
-  struct archive *a;
+  struct archive *a = archive_read_new ();
   struct archive_entry *ae;
   const void *buf;
   size_t len;
   la_int64_t off;
   int r;
 
-  if (h == NULL || fd < 0)
-    return -1;
-  if (e->size == 0)
-    return digest_hasher_finish (h, out, err);
-  a = archive_read_new ();
   if (a == NULL)
-    return keel_err (err, ENOMEM, "import");
+    return keel_err (err, ENOMEM, "libarchive");
   archive_read_support_format_raw (a);
   archive_read_support_filter_all (a);
   r = archive_read_open_fd (a, fd, 1 << 16);
   if (r == ARCHIVE_OK)
     r = archive_read_next_header (a, &ae);
   while (r == ARCHIVE_OK && (r = archive_read_data_block (a, &buf, &len, &off)) == ARCHIVE_OK)
-    if (digest_hasher_update (h, buf, len, err) < 0)
+    if (sink (arg, buf, len, err) < 0)
       {
         archive_read_free (a);
         return -1;
       }
-  if (r != ARCHIVE_EOF)
-    keel_err (err, 0, "\"%s\": %s", e->name, archive_error_string (a));
+  /* the raw format has nothing to read in an empty file: no bytes, no error */
+  if (r != ARCHIVE_EOF && !(r == ARCHIVE_FATAL && lseek (fd, 0, SEEK_END) == 0))
+    keel_err (err, 0, "decompress: %s", archive_error_string (a));
+  else
+    r = ARCHIVE_EOF;
   archive_read_free (a);
-  return r != ARCHIVE_EOF ? -1 : digest_hasher_finish (h, out, err);
+  return r == ARCHIVE_EOF ? 0 : -1;
+}
+
+/* sha256 of E decompressed: what rootfs.diff_ids lists. */
+static int stage_diff_id (const struct stage *st, const struct staged_entry *e, char **out, keel_error **err)
+{
+  _cleanup_digest_hasher_ struct digest_hasher *h = digest_hasher_new (DIGEST_SHA256, err);
+  _cleanup_close_ int fd = stage_fd (st, e, err);
+
+  if (h == NULL || fd < 0)
+    return -1;
+  if (image_archive_inflate (fd, hasher_cb, h, err) < 0)
+    return keel_err_prefix (err, "\"%s\"", e->name);
+  return digest_hasher_finish (h, out, err);
 }
 
 static struct plan_blob *plan_find (struct plan *p, const char *digest)
