@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "lsm.h"
 
 #define SYNC_MAX 65536
 
@@ -237,7 +236,7 @@ int init_container_main (void *arg)
   close (a->sync_fd);
   /* From here on the parent may be gone: errors go to the process's stderr. */
   if (wait_for_start (a, &err) < 0 || hooks_run (a->cfg, RC_HOOK_START_CONTAINER, state_json, &err) < 0
-      || lsm_apply_exec (a->process, &err) < 0 || process_exec (a->process, a->listen_fds, &err) < 0)
+      || process_exec (a->process, a->listen_fds, &err) < 0)
     {
       fprintf (stderr, "runtime: start: %s\n", err->msg);
       keel_error_free (err);
@@ -262,7 +261,7 @@ int init_exec_main (void *arg)
     return child_fail (a->sync_fd, err);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     return child_fail (a->sync_fd, err);
-  if (lsm_apply_exec (a->process, &err) < 0 || process_exec (a->process, a->listen_fds, &err) < 0)
+  if (process_exec (a->process, a->listen_fds, &err) < 0)
     {
       /* The parent waits for exec (cloexec sync fd closes) or this message. */
       return child_fail (a->sync_fd, err) ? 127 : 127;
