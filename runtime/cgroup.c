@@ -3,6 +3,7 @@
 #include "cgroup.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static int find_hierarchies (char ***out, bool *unified_only, keel_error **err)
   return 0;
 }
 
+static int build_paths (cgroup_set *cg, keel_error **err);
+
 int cgroup_resolve (const struct runtime_config *cfg, const char *id, cgroup_set *cg, keel_error **err)
 {
   const char *p = cfg->linux_ != NULL ? cfg->linux_->cgroups_path : NULL;
@@ -80,6 +83,13 @@ int cgroup_resolve (const struct runtime_config *cfg, const char *id, cgroup_set
     return keel_err (err, ENOMEM, "cgroup path");
   if (strstr (cg->relative, "/../") != NULL || strcmp (cg->relative + strlen (cg->relative) - 3, "/..") == 0)
     return keel_err (err, 0, "config.json: .linux.cgroupsPath: `%s` must not contain ..", p);
+  return build_paths (cg, err);
+}
+
+/* One directory per hierarchy for cg->relative. */
+static int build_paths (cgroup_set *cg, keel_error **err)
+{
+  size_t n;
   if (find_hierarchies (&cg->mountpoints, &cg->unified_only, err) < 0)
     return -1;
   for (n = 0; cg->mountpoints[n] != NULL; n++)
@@ -232,15 +242,12 @@ static const struct
   { "c", 5, 0 }, { "c", 5, 1 }, { "c", 5, 2 }, { "c", 136, -1 },
 };
 
-static int program_devices_v1 (const char *dir, const struct runtime_config *cfg, keel_error **err)
+/* Write RULES in order to devices.allow/deny. */
+static int devices_v1_rules (const char *dir, const struct rc_device_cgroup *rules, size_t n, keel_error **err)
 {
-  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
-
-  if (write_str (dir, "devices.deny", "a", err) < 0)
-    return -1;
-  for (size_t i = 0; r != NULL && i < r->devices_len; i++)
+  for (size_t i = 0; i < n; i++)
     {
-      const struct rc_device_cgroup *d = &r->devices[i];
+      const struct rc_device_cgroup *d = &rules[i];
       const char *type = d->type != NULL ? d->type : "a";
       if (strcmp (type, "a") == 0 && d->allow && !d->has_major && !d->has_minor)
         {
@@ -253,6 +260,17 @@ static int program_devices_v1 (const char *dir, const struct runtime_config *cfg
           < 0)
         return -1;
     }
+  return 0;
+}
+
+static int program_devices_v1 (const char *dir, const struct runtime_config *cfg, keel_error **err)
+{
+  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
+
+  if (write_str (dir, "devices.deny", "a", err) < 0)
+    return -1;
+  if (r != NULL && devices_v1_rules (dir, r->devices, r->devices_len, err) < 0)
+    return -1;
   for (size_t i = 0; i < sizeof (default_allowed) / sizeof (default_allowed[0]); i++)
     if (devices_rule (dir, "devices.allow", default_allowed[i].type, default_allowed[i].major, default_allowed[i].minor,
                       "rwm", err)
@@ -288,9 +306,9 @@ static void add_rule (struct rc_device_cgroup *v, size_t *n, bool allow, const c
  * match wins, as one eBPF program. runc appends its allowed defaults after
  * the config's rules too, so the default spec's leading deny-all cannot
  * shadow /dev/null. */
-static int devices_bpf_full (const cgroup_set *cg, const struct runtime_config *cfg, keel_error **err)
+static int devices_bpf_full (const cgroup_set *cg, const struct runtime_config *cfg, const struct rc_resources *r,
+                             keel_error **err)
 {
-  const struct rc_resources *r = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
   size_t nconf = r != NULL ? r->devices_len : 0, ndev = cfg->linux_ != NULL ? cfg->linux_->devices_len : 0;
   size_t ndef = sizeof (default_allowed) / sizeof (default_allowed[0]), n = 0;
   _cleanup_free_ struct rc_device_cgroup *v = calloc (1 + nconf + ndef + ndev, sizeof (*v));
@@ -333,7 +351,7 @@ int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error 
     }
   if (r != NULL && cgroup_apply_resources (cg, r, false, err) < 0)
     return -1;
-  return cg->unified_only ? devices_bpf_full (cg, cfg, err) : 0;
+  return cg->unified_only ? devices_bpf_full (cg, cfg, r, err) : 0;
 }
 
 int cgroup_enter (const cgroup_set *cg, pid_t pid, keel_error **err)
@@ -398,4 +416,160 @@ void cgroup_set_free (cgroup_set *cg)
   keel_strv_freep (&cg->mountpoints);
   free (cg->relative);
   cg->relative = NULL;
+}
+
+int cgroup_from_paths (char **paths, cgroup_set *cg, keel_error **err)
+{
+  _cleanup_strv_ char **mps = NULL;
+  bool unified_only;
+
+  memset (cg, 0, sizeof (*cg));
+  if (paths == NULL || paths[0] == NULL)
+    return keel_err (err, 0, "the container has no cgroup (rootless without a delegated cgroup)");
+  if (find_hierarchies (&mps, &unified_only, err) < 0)
+    return -1;
+  for (size_t i = 0; mps[i] != NULL; i++)
+    {
+      size_t l = strlen (mps[i]);
+      if (strncmp (paths[0], mps[i], l) == 0 && paths[0][l] == '/')
+        {
+          cg->relative = strdup (paths[0] + l);
+          if (cg->relative == NULL)
+            return keel_err (err, ENOMEM, "cgroup path");
+          return build_paths (cg, err);
+        }
+    }
+  return keel_err (err, 0, "cgroup `%s` is on no mounted cgroup hierarchy", paths[0]);
+}
+
+int cgroup_update (const cgroup_set *cg, const struct runtime_config *cfg, const struct rc_resources *r,
+                   const struct rc_resources *merged, keel_error **err)
+{
+  struct rc_resources nodev = *r;
+
+  /* Device rules are not files to roll back: they are handled below, after the rest succeeded. */
+  nodev.devices = NULL;
+  nodev.devices_len = 0;
+  if (cgroup_apply_resources (cg, &nodev, true, err) < 0)
+    return -1;
+  if (r->devices_len == 0)
+    return 0;
+  /* v2: the program is replaced whole, so it is built from everything the container may use. */
+  if (cg->unified_only)
+    return devices_bpf_full (cg, cfg, merged, err);
+  for (size_t i = 0; cg->paths[i] != NULL; i++)
+    if (is_mount_of (cg->mountpoints[i], "devices")
+        && devices_v1_rules (cg->paths[i], r->devices, r->devices_len, err) < 0)
+      return keel_err_prefix (err, "linux.resources.devices");
+  return 0;
+}
+
+/* ---- freezer ---- */
+
+/* The index of the first path holding FILE, or -1. */
+static ssize_t path_with (char **paths, const char *file)
+{
+  for (size_t i = 0; paths != NULL && paths[i] != NULL; i++)
+    {
+      _cleanup_free_ char *p = NULL;
+      if (asprintf (&p, "%s/%s", paths[i], file) >= 0 && access (p, F_OK) == 0)
+        return (ssize_t)i;
+    }
+  return -1;
+}
+
+/* Whether FILE in DIR holds the line KEY (e.g. "FROZEN", "frozen 1"). */
+static bool file_has_line (const char *dir, const char *file, const char *line)
+{
+  _cleanup_free_ char *p = NULL, *buf = NULL;
+  keel_error *e = NULL;
+  size_t l = strlen (line);
+  if (asprintf (&p, "%s/%s", dir, file) < 0 || read_file (p, &buf, NULL, &e) < 0)
+    {
+      keel_error_free (e);
+      return false;
+    }
+  for (char *s = buf; s != NULL; s = strchr (s, '\n') != NULL ? strchr (s, '\n') + 1 : NULL)
+    if (strncmp (s, line, l) == 0 && (s[l] == '\n' || s[l] == '\0'))
+      return true;
+  return false;
+}
+
+/* Which freezer to use: the v1 freezer controller where it is mounted (v1 and
+ * hybrid hosts, as runc), else the core cgroup.freeze of cgroup v2. */
+static int freezer_of (char **paths, const char **dir, bool *v2, keel_error **err)
+{
+  ssize_t i = path_with (paths, "freezer.state");
+  *v2 = i < 0;
+  if (i < 0)
+    i = path_with (paths, "cgroup.freeze");
+  if (i < 0)
+    return keel_err (err, 0, "no freezer: neither freezer.state (v1) nor cgroup.freeze (v2) in the container's cgroup");
+  *dir = paths[i];
+  return 0;
+}
+
+bool cgroup_is_frozen (char **paths)
+{
+  const char *dir = NULL;
+  bool v2;
+  if (freezer_of (paths, &dir, &v2, NULL) < 0)
+    return false;
+  return v2 ? file_has_line (dir, "cgroup.events", "frozen 1") : file_has_line (dir, "freezer.state", "FROZEN");
+}
+
+int cgroup_freeze (char **paths, bool freeze, keel_error **err)
+{
+  const char *dir = NULL;
+  bool v2;
+
+  if (freezer_of (paths, &dir, &v2, err) < 0)
+    return -1;
+  const char *file = v2 ? "cgroup.freeze" : "freezer.state";
+  const char *value = v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
+  if (write_str (dir, file, value, err) < 0)
+    return -1;
+  if (!freeze)
+    return 0;
+  /* Freezing is asynchronous: v1 says FREEZING, v2 clears "frozen" in
+   * cgroup.events, until every task stopped. A task stuck in the kernel can
+   * keep it so; give up after 5 s and thaw rather than leave it half frozen. */
+  for (int ms = 0; ms < 5000; ms += 5)
+    {
+      if (v2 ? file_has_line (dir, "cgroup.events", "frozen 1") : file_has_line (dir, "freezer.state", "FROZEN"))
+        return 0;
+      /* v1: writing FROZEN again retries tasks that were busy (runc does the same). */
+      if (!v2 && ms % 100 == 0 && write_str (dir, file, value, err) < 0)
+        return -1;
+      usleep (5000);
+    }
+  write_str (dir, file, v2 ? "0" : "THAWED", NULL);
+  return keel_err (err, 0, "the cgroup %s did not freeze within 5 s", dir);
+}
+
+/* ---- kill everything ---- */
+
+int cgroup_kill_all (char **paths, int sig, keel_error **err)
+{
+  ssize_t k = path_with (paths, "cgroup.kill");
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  bool was_frozen;
+
+  /* cgroup v2 (also the unified half of a hybrid host, where every container
+   * process is placed too) kills the whole subtree atomically: no fork race. */
+  if (sig == SIGKILL && k >= 0)
+    return write_str (paths[k], "cgroup.kill", "1", err);
+  /* Else freeze so nothing forks between reading the pids and signalling them. */
+  was_frozen = cgroup_is_frozen (paths);
+  if (!was_frozen && cgroup_freeze (paths, true, err) < 0)
+    return -1;
+  if (cgroup_pids (paths, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    kill (pids[i], sig);
+  /* A frozen v1 task acts on SIGKILL only once thawed: thaw then, even if it was paused. */
+  if ((!was_frozen || sig == SIGKILL) && cgroup_freeze (paths, false, err) < 0)
+    return -1;
+  return 0;
 }

@@ -21,3 +21,9 @@ tests_runtime_cgroup_apply_LDADD = $(CGROUPRES_LIBS)
 
 TESTS += tests/runtime/cgroup_resources.bats
 EXTRA_DIST += tests/runtime/cgroup_resources.bats
+
+# The cgroup verbs (shared verb table: runtime/main.c, prototypes: runtime/runtime.h).
+runtime_runtime_SOURCES += runtime/cmd_update.c
+TESTS += tests/runtime/update.bats
+EXTRA_DIST += tests/runtime/update.bats
+dist_man_MANS += runtime/man/runtime-update.8

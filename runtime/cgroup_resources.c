@@ -19,7 +19,101 @@ struct ctl
   const char *name;
   const char *dir;
   bool v2;
+  struct cgroup_journal *journal; /* non-NULL during `update` */
 };
+
+/* ---- rollback journal for `update` ---- */
+
+/* What a file held before `update` wrote it, in a form that can be written back. */
+struct journal_entry
+{
+  char *path;
+  char *old;
+};
+
+struct cgroup_journal
+{
+  struct journal_entry *v;
+  size_t n;
+};
+
+/* The line of a keyed list file (blkio.throttle.*, io.max, net_prio.ifpriomap...)
+ * for KEY, or the value that resets KEY when it has none. */
+static char *keyed_old (const char *file, const char *content, const char *key, size_t klen)
+{
+  char *r = NULL;
+  for (const char *l = content; l != NULL && *l != '\0'; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : NULL)
+    if (strncmp (l, key, klen) == 0 && l[klen] == ' ')
+      return strndup (l, strcspn (l, "\n"));
+  if (strcmp (file, "io.max") == 0)
+    return asprintf (&r, "%.*s rbps=max wbps=max riops=max wiops=max", (int)klen, key) < 0 ? NULL : r;
+  if (strstr (file, "weight") != NULL && strncmp (file, "io.", 3) == 0)
+    return asprintf (&r, "%.*s default", (int)klen, key) < 0 ? NULL : r;
+  return asprintf (&r, "%.*s 0", (int)klen, key) < 0 ? NULL : r;
+}
+
+/* The value that restores FILE (whose content was CONTENT) after writing VALUE. */
+static char *restore_value (const char *file, const char *content, const char *value)
+{
+  size_t klen = strcspn (value, " ");
+  if (strcmp (file, "memory.oom_control") == 0)
+    {
+      const char *p = strstr (content, "oom_kill_disable ");
+      return strndup (p != NULL ? p + 17 : "0", 1);
+    }
+  /* "MAJ:MIN ..." per-device lines and "IFACE PRIO" lines change one key only. */
+  if (value[klen] == ' ' && (strchr (value, ':') != NULL && strchr (value, ':') < value + klen))
+    return keyed_old (file, content, value, klen);
+  if (strcmp (file, "net_prio.ifpriomap") == 0)
+    return keyed_old (file, content, value, klen);
+  return strndup (content, strcspn (content, "\n"));
+}
+
+/* Remember what PATH holds before it is written with VALUE. */
+static int journal_record (struct cgroup_journal *j, const char *path, const char *value, keel_error **err)
+{
+  _cleanup_free_ char *content = NULL;
+  size_t len;
+  const char *file = strrchr (path, '/') != NULL ? strrchr (path, '/') + 1 : path;
+  if (read_file (path, &content, &len, err) < 0)
+    return keel_err_prefix (err, "read the value to restore on failure");
+  struct journal_entry *nv = realloc (j->v, (j->n + 1) * sizeof (*nv));
+  if (nv == NULL)
+    return keel_err (err, ENOMEM, "journal");
+  j->v = nv;
+  j->v[j->n].path = strdup (path);
+  j->v[j->n].old = restore_value (file, content, value);
+  if (j->v[j->n].path == NULL || j->v[j->n].old == NULL)
+    {
+      free (j->v[j->n].path);
+      free (j->v[j->n].old);
+      return keel_err (err, ENOMEM, "journal");
+    }
+  j->n++;
+  return 0;
+}
+
+/* Write the recorded values back, newest first, so each file ends as it was
+ * before the update; failures are collected into one message for the caller. */
+static void journal_rollback (struct cgroup_journal *j, keel_error **err)
+{
+  for (size_t i = j->n; i-- > 0;)
+    {
+      _cleanup_close_ int fd = open (j->v[i].path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+      if ((fd < 0 || write (fd, j->v[i].old, strlen (j->v[i].old)) < 0) && err != NULL && *err != NULL)
+        keel_err_prefix (err, "(could not restore \"%s\" in %s: %s)", j->v[i].old, j->v[i].path, strerror (errno));
+    }
+}
+
+static void journal_free (struct cgroup_journal *j)
+{
+  for (size_t i = 0; i < j->n; i++)
+    {
+      free (j->v[i].path);
+      free (j->v[i].old);
+    }
+  free (j->v);
+}
 
 static bool is_v2_mount (const char *mnt)
 {
@@ -60,6 +154,7 @@ static bool v2_dir_has_controller (const char *dir, const char *name)
 static bool find_ctl (const cgroup_set *cg, const char *name, struct ctl *c)
 {
   c->name = name;
+  c->journal = cg->journal;
   for (size_t i = 0; cg->paths[i] != NULL; i++)
     {
       const char *mnt = cg->mountpoints[i], *b = strrchr (mnt, '/');
@@ -110,6 +205,8 @@ static int ctl_write (const struct ctl *c, const char *file, const char *value, 
   _cleanup_free_ char *p = NULL;
   if (asprintf (&p, "%s/%s", c->dir, file) < 0)
     return keel_err_errno (err, "asprintf");
+  if (c->journal != NULL && journal_record (c->journal, p, value, err) < 0)
+    return keel_err_prefix (err, "%s controller: %s", c->name, p);
   /* O_TRUNC matters only for plain files (unit tests); cgroupfs ignores it. */
   _cleanup_close_ int fd = open (p, O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0)
@@ -666,7 +763,7 @@ static int apply_unified (const cgroup_set *cg, char **kv, keel_error **err)
   const char *dir = v2_path (cg);
   if (dir == NULL)
     return keel_err (err, 0, "linux.resources.unified is set but this host has no cgroup v2 hierarchy");
-  struct ctl c = { "unified", dir, true };
+  struct ctl c = { "unified", dir, true, cg->journal };
   for (size_t i = 0; kv[i] != NULL && kv[i + 1] != NULL; i += 2)
     {
       const char *key = kv[i];
@@ -694,10 +791,28 @@ static int apply_devices (const cgroup_set *cg, const struct rc_resources *r, ke
   return 0;
 }
 
+static int apply_all (const cgroup_set *cg, const struct rc_resources *r, bool is_update, keel_error **err);
+
 int cgroup_apply_resources (const cgroup_set *cg, const struct rc_resources *r, bool is_update, keel_error **err)
 {
   if (r == NULL)
     return 0;
+  if (!is_update)
+    return apply_all (cg, r, false, err);
+  /* An update that fails midway must not leave half of it applied: every
+   * file is read before it is written and restored on failure. */
+  struct cgroup_journal j = { 0 };
+  cgroup_set jcg = *cg;
+  jcg.journal = &j;
+  int rc = apply_all (&jcg, r, true, err);
+  if (rc < 0)
+    journal_rollback (&j, err);
+  journal_free (&j);
+  return rc;
+}
+
+static int apply_all (const cgroup_set *cg, const struct rc_resources *r, bool is_update, keel_error **err)
+{
   if (r->memory != NULL && apply_memory (cg, r->memory, is_update, err) < 0)
     return -1;
   if (r->cpu != NULL && apply_cpu (cg, r->cpu, err) < 0)

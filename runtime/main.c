@@ -28,6 +28,7 @@ static const struct verb
   { "exec", cmd_exec, "execute new process inside the container" },
   { "spec", cmd_spec, "create a new specification file" },
   { "features", cmd_features, "show the enabled features" },
+  { "update", cmd_update, "update container resource constraints" },
 };
 
 static void usage (FILE *f)

@@ -32,6 +32,12 @@ int cmd_list (runtime_globals *g, int argc, char **argv, keel_error **err);
 int cmd_spec (runtime_globals *g, int argc, char **argv, keel_error **err);
 int cmd_features (runtime_globals *g, int argc, char **argv, keel_error **err);
 int cmd_exec (runtime_globals *g, int argc, char **argv, keel_error **err);
+/* The cgroup verbs (runtime/cgroup.mk). */
+int cmd_update (runtime_globals *g, int argc, char **argv, keel_error **err);
+int cmd_pause (runtime_globals *g, int argc, char **argv, keel_error **err);
+int cmd_resume (runtime_globals *g, int argc, char **argv, keel_error **err);
+int cmd_ps (runtime_globals *g, int argc, char **argv, keel_error **err);
+int cmd_events (runtime_globals *g, int argc, char **argv, keel_error **err);
 
 /* Print a verb's usage (for --help) to stdout. */
 void runtime_verb_usage (const char *verb, const char *synopsis, const char *options);

@@ -1557,6 +1557,31 @@ int runtime_config_parse_process (const char *name, const char *buf, size_t len,
   return 0;
 }
 
+int rc_resources_parse (const char *name, const char *buf, size_t len, struct rc_resources **out, keel_error **err)
+{
+  _cleanup_json_ yajl_val doc = NULL;
+  struct rc_resources *r;
+  json_ctx c = { .file = name, .err = err };
+
+  TRY (json_parse (name, buf, len, &doc, err));
+  TRY (json_expect_object (&c, doc, ""));
+  r = calloc (1, sizeof (*r));
+  if (r == NULL)
+    return oom (&c);
+  if (parse_resources (&c, doc, "", r) < 0)
+    {
+      resources_free (r);
+      return -1;
+    }
+  *out = r;
+  return 0;
+}
+
+void rc_resources_free (struct rc_resources *r)
+{
+  resources_free (r);
+}
+
 int runtime_config_load (const char *path, struct runtime_config **out, keel_error **err)
 {
   _cleanup_free_ char *buf = NULL;

@@ -489,6 +489,11 @@ int runtime_config_parse_process (const char *name, const char *buf, size_t len,
                                   keel_error **err);
 void rc_process_free (struct rc_process *p);
 
+/* Parse a lone linux.resources object, as `runtime update -r FILE` reads it
+ * (what containerd and podman send); same validation as .linux.resources. */
+int rc_resources_parse (const char *name, const char *buf, size_t len, struct rc_resources **out, keel_error **err);
+void rc_resources_free (struct rc_resources *r);
+
 /* Generate config.json text (malloc'd, NUL-terminated; *len may be NULL). */
 int runtime_config_emit (const struct runtime_config *c, bool pretty, char **out, size_t *len, keel_error **err);
 
