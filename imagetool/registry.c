@@ -361,8 +361,10 @@ static int fetch_token (struct registry *r, const char *scope, keel_error **err)
     goto out;
   if (resp.status == 401 || resp.status == 403)
     {
-      keel_err (err, 0, "%s: authentication failed for %s (HTTP %ld)%s", r->domain, scope, resp.status,
-                r->have_creds ? ": check the credentials" : ": credentials needed (imagetool login or --creds)");
+      /* say what to do next: log in, or log in again with credentials that may pull this repository */
+      keel_err (err, 0, "%s: authentication failed for %s (HTTP %ld): %s: run `imagetool login %s`%s", r->domain, scope,
+                resp.status, r->have_creds ? "check the credentials" : "credentials needed", r->domain,
+                r->have_creds ? " again" : " (or pass --creds USER:PASS)");
       goto out;
     }
   if (resp.status != 200)
@@ -413,8 +415,9 @@ static int auth_header (struct registry *r, bool force, char **out, keel_error *
   if (r->challenge.scheme == AUTH_SCHEME_BASIC)
     {
       if (!r->have_creds || r->creds.username == NULL)
-        return keel_err (err, 0, "%s: the registry requires a login (imagetool login %s, or --creds)", r->domain,
-                         r->domain);
+        return keel_err (err, 0,
+                         "%s: the registry requires a login: run `imagetool login %s` (or pass --creds USER:PASS)",
+                         r->domain, r->domain);
       *out = basic_header (&r->creds);
       return *out == NULL ? keel_err (err, ENOMEM, "auth") : 0;
     }
@@ -546,8 +549,12 @@ int registry_get_manifest (struct registry *r, const char *object, char **body, 
     return keel_err_prefix (err, "manifest %s", object);
   if (resp.status != 200)
     {
-      keel_err (err, 0, "manifest %s: %s%s", object, error_summary (&resp, why, sizeof why),
-                resp.status == 401 && !r->have_creds ? " (credentials needed: imagetool login, or --creds)" : "");
+      _cleanup_free_ char *hint = NULL;
+      if (resp.status == 401 && !r->have_creds
+          && asprintf (&hint, " (credentials needed: run `imagetool login %s` or pass --creds USER:PASS)", r->domain)
+                 < 0)
+        hint = NULL;
+      keel_err (err, 0, "manifest %s: %s%s", object, error_summary (&resp, why, sizeof why), hint ? hint : "");
       response_clear (&resp);
       return -1;
     }

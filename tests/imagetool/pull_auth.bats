@@ -62,7 +62,7 @@ it() {
 @test "basic auth: no credentials and wrong ones are refused; --creds works; the password is never printed" {
   run it pull -q --cert-dir "$REGISTRY_DIR/certs" "$REGISTRY/private/busybox:t"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"requires a login"* ]]
+  [[ "$output" == *"requires a login: run \`imagetool login $REGISTRY\`"* ]]
   run it pull -q --cert-dir "$REGISTRY_DIR/certs" --creds "$USER_NAME:wrong-password" "$REGISTRY/private/busybox:t"
   [ "$status" -eq 1 ]
   [[ "$output" == *"401"* ]]

@@ -51,10 +51,10 @@ it() {
 @test "a private repository needs credentials: refused anonymously and with a wrong password, pulled with --creds" {
   run it pull -q --tls-verify=false "$REGISTRY/private/busybox:t"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"401"*"credentials needed"* ]]
+  [[ "$output" == *"401"*"credentials needed"*"imagetool login ${REGISTRY%%/*}"* ]]
   run it pull -q --tls-verify=false --creds keel:nope "$REGISTRY/private/busybox:t"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"authentication failed for repository:private/busybox:pull"* ]]
+  [[ "$output" == *"authentication failed for repository:private/busybox:pull"*"check the credentials"* ]]
   : >"$REGISTRY_DIR/token.log"
   run it pull -q --tls-verify=false --creds "$CREDS" "$REGISTRY/private/busybox:t"
   [ "$status" -eq 0 ]
