@@ -24,6 +24,7 @@
 #include "fsutil.h"
 #include "init.h"
 #include "timefmt.h"
+#include "userns.h"
 
 unsigned long long proc_starttime (pid_t pid, bool *zombie)
 {
@@ -192,7 +193,10 @@ static int load_config (create_ctx *c, keel_error **err)
     return -1;
   if (check_sysctls (c->cfg, err) < 0)
     return -1;
-  return cgroup_resolve (c->cfg, c->o->id, &c->cg, err);
+  if (cgroup_resolve (c->cfg, c->o->id, &c->cg, err) < 0)
+    return -1;
+  /* Rootless: no cgroup unless one was delegated to us (or resources demand it). */
+  return userns_check_cgroup (c->g, &c->cg, c->cfg, err);
 }
 
 static int count_listen_fds (void)
@@ -289,7 +293,7 @@ static int drive_child (create_ctx *c, int *pty, keel_error **err)
   ns_clone_flags (c->cfg, &clone_flags, &unshare_flags, err);
   if (c->cgroup_fd < 0 && cgroup_enter (&c->cg, c->pid, err) < 0)
     return keel_err_prefix (err, "cgroup");
-  if ((clone_flags & CLONE_NEWUSER) && ns_write_id_maps (c->cfg, c->pid, err) < 0)
+  if ((clone_flags & CLONE_NEWUSER) && userns_write_maps (c->cfg, c->pid, err) < 0)
     return -1;
   if (sync_send (c->sync_fd, SYNC_GO, NULL, -1, err) < 0 || sync_expect (c->sync_fd, SYNC_HOOKS, NULL, NULL, err) < 0)
     return -1;

@@ -64,7 +64,6 @@ int ns_clone_flags (const struct runtime_config *cfg, unsigned long *clone_flags
                     keel_error **err);
 int ns_join_paths (const struct runtime_config *cfg, bool pid_and_time, keel_error **err);
 int ns_prepare_parent (const struct runtime_config *cfg, keel_error **err);
-int ns_write_id_maps (const struct runtime_config *cfg, pid_t pid, keel_error **err);
 /* rootfs.c / mounts.c */
 int rootfs_prepare (const init_args *a, keel_error **err);
 int rootfs_finish (const init_args *a, keel_error **err);

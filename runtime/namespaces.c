@@ -1,4 +1,4 @@
-/* Namespaces: which to create at clone/unshare time, joining existing ones by path, uid/gid maps, time offsets. */
+/* Namespaces: which to create at clone/unshare time, joining existing ones by path, time offsets. */
 #include "config.h"
 #include "init.h"
 
@@ -63,11 +63,20 @@ static int open_ns (const struct rc_namespace *n, int *out, keel_error **err)
   return 0;
 }
 
+/* setns into the user namespace we are already in fails with EINVAL. */
+static bool is_current_userns (int fd)
+{
+  struct stat a, b;
+  return fstat (fd, &a) == 0 && stat ("/proc/self/ns/user", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int join_one (const struct rc_namespace *n, keel_error **err)
 {
   _cleanup_close_ int fd = -1;
   if (open_ns (n, &fd, err) < 0)
     return -1;
+  if (n->type == RC_NS_USER && is_current_userns (fd))
+    return 0;
   if (setns (fd, rc_namespace_clone_flag (n->type)) < 0)
     return keel_err_errno (err, "join %s namespace `%s`", rc_namespace_type_name (n->type), n->path);
   return 0;
@@ -77,13 +86,17 @@ int ns_join_paths (const struct runtime_config *cfg, bool pid_and_time, keel_err
 {
   const struct rc_linux *l = cfg->linux_;
 
-  /* The user namespace first: it owns the others and grants the rights to join them. */
+  /* The user namespace first: it owns the others and grants the rights to
+   * join them. Rootless, only it can let the parent join pid and time
+   * namespaces, so the parent joins it too (the child inherits it). */
   for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; l != NULL && i < l->namespaces_len; i++)
       {
         const struct rc_namespace *n = &l->namespaces[i];
         bool parent_kind = n->type == RC_NS_PID || n->type == RC_NS_TIME;
-        if (n->path == NULL || parent_kind != pid_and_time || (pass == 0) != (n->type == RC_NS_USER))
+        bool rootless_user = pid_and_time && n->type == RC_NS_USER && geteuid () != 0;
+        if (n->path == NULL || (parent_kind != pid_and_time && !rootless_user)
+            || (pass == 0) != (n->type == RC_NS_USER))
           continue;
         if (join_one (n, err) < 0)
           return -1;
@@ -132,47 +145,5 @@ int ns_prepare_parent (const struct runtime_config *cfg, keel_error **err)
     }
   else if (cfg->linux_ != NULL && cfg->linux_->time_offsets != NULL)
     return keel_err (err, 0, "config.json: .linux.timeOffsets: set, but no new time namespace is requested");
-  return 0;
-}
-
-static int write_map (pid_t pid, const char *file, const struct rc_id_mapping *m, size_t n, keel_error **err)
-{
-  _cleanup_free_ char *buf = NULL, *path = NULL;
-  size_t len = 0;
-  FILE *f;
-
-  if (n == 0)
-    return 0;
-  f = open_memstream (&buf, &len);
-  if (f == NULL || asprintf (&path, "/proc/%d/%s", (int)pid, file) < 0)
-    return keel_err (err, ENOMEM, "id map");
-  for (size_t i = 0; i < n; i++)
-    fprintf (f, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  fclose (f);
-  {
-    _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write (fd, buf, len) < 0)
-      return keel_err_errno (err, "write %s", path);
-  }
-  return 0;
-}
-
-int ns_write_id_maps (const struct runtime_config *cfg, pid_t pid, keel_error **err)
-{
-  const struct rc_linux *l = cfg->linux_;
-  if (l == NULL)
-    return 0;
-  if (geteuid () != 0)
-    {
-      _cleanup_free_ char *p = NULL;
-      if (asprintf (&p, "/proc/%d/setgroups", (int)pid) < 0)
-        return keel_err (err, ENOMEM, "setgroups");
-      _cleanup_close_ int fd = open (p, O_WRONLY | O_CLOEXEC);
-      if (fd >= 0 && write (fd, "deny", 4) < 0)
-        return keel_err_errno (err, "write %s", p);
-    }
-  if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
-      || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
-    return keel_err_prefix (err, "linux.uidMappings/gidMappings");
   return 0;
 }

@@ -11,3 +11,7 @@ RUNTIME_SUITES = \
 	tests/runtime/resources.bats
 TESTS += $(RUNTIME_SUITES)
 EXTRA_DIST += $(RUNTIME_SUITES) tests/runtime/helpers.bash tests/runtime/console_recv.py
+
+# User namespaces as an unprivileged user, idmapped mounts.
+TESTS += tests/runtime/rootless.bats
+EXTRA_DIST += tests/runtime/rootless.bats
