@@ -187,8 +187,11 @@ const char *cgroup_controller_dir (const cgroup_set *cg, const char *name, bool 
 static int need_ctl (const cgroup_set *cg, const char *name, const char *what, struct ctl *c, keel_error **err)
 {
   if (!find_ctl (cg, name, c))
-    return keel_err (err, 0, "%s is set but the %s cgroup controller is not available (not mounted or not enabled)",
-                     what, name);
+    return keel_err (err, 0,
+                     "%s is set but the %s cgroup controller is not available (not mounted or not enabled): remove "
+                     "it from config.json, or make the controller available (cgroup v1: mount it under "
+                     "/sys/fs/cgroup/%s; v2: enable +%s in the parent's cgroup.subtree_control)",
+                     what, name, name, name);
   return 0;
 }
 

@@ -165,6 +165,7 @@ for p in kids:
   run "$APPLY" "$TMP/config.json" "${DIRS[@]}"
   [ "$status" -eq 1 ]
   [[ "$output" == *"linux.resources.network.classID is set but the net_cls cgroup controller is not available"* ]]
+  [[ "$output" == *"remove it from config.json, or make the controller available"*"/sys/fs/cgroup/net_cls"* ]]
   config '{"unified": {"memory.high": "1M"}}'
   run "$APPLY" "$TMP/config.json" "${DIRS[@]}"
   [ "$status" -eq 1 ]
