@@ -31,7 +31,7 @@ static int resolve_digest (struct store *s, const char *arg, char **name, struct
           return keel_err (err, ENOMEM, "resolve");
         return image_descriptor_copy (desc, &idx->manifests[i], err);
       }
-  return keel_err (err, 0, "no image \"%s\" in the store", arg);
+  return keel_err (err, 0, "no image \"%s\" in the store (`imagetool images` lists them)", arg);
 }
 
 int cmd_resolve (struct store *s, const char *arg, char **name, struct image_descriptor *desc, keel_error **err)
@@ -50,7 +50,7 @@ int cmd_resolve (struct store *s, const char *arg, char **name, struct image_des
     return keel_err (err, ENOMEM, "resolve");
   r = store_find_ref (s, *name, desc, err);
   if (r == 0)
-    keel_err (err, 0, "no image \"%s\" in the store", *name);
+    keel_err (err, 0, "no image \"%s\" in the store: run `imagetool pull %s` first", *name, *name);
   if (r <= 0)
     {
       free (*name);
