@@ -553,23 +553,32 @@ int cgroup_kill_all (char **paths, int sig, keel_error **err)
 {
   ssize_t k = path_with (paths, "cgroup.kill");
   _cleanup_free_ pid_t *pids = NULL;
+  const char *dir = NULL;
   size_t n = 0;
-  bool was_frozen;
+  bool v2, can_freeze, was_frozen;
 
+  if (paths == NULL || paths[0] == NULL)
+    return 0; /* rootless without a cgroup: nothing to find the processes by */
   /* cgroup v2 (also the unified half of a hybrid host, where every container
    * process is placed too) kills the whole subtree atomically: no fork race. */
   if (sig == SIGKILL && k >= 0)
-    return write_str (paths[k], "cgroup.kill", "1", err);
+    {
+      if (write_str (paths[k], "cgroup.kill", "1", err) < 0)
+        return -1;
+      /* A v1-frozen (paused) task dies only once thawed. */
+      return cgroup_is_frozen (paths) ? cgroup_freeze (paths, false, err) : 0;
+    }
   /* Else freeze so nothing forks between reading the pids and signalling them. */
+  can_freeze = freezer_of (paths, &dir, &v2, NULL) == 0;
   was_frozen = cgroup_is_frozen (paths);
-  if (!was_frozen && cgroup_freeze (paths, true, err) < 0)
+  if (can_freeze && !was_frozen && cgroup_freeze (paths, true, err) < 0)
     return -1;
   if (cgroup_pids (paths, &pids, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     kill (pids[i], sig);
-  /* A frozen v1 task acts on SIGKILL only once thawed: thaw then, even if it was paused. */
-  if ((!was_frozen || sig == SIGKILL) && cgroup_freeze (paths, false, err) < 0)
+  /* Thaw what we froze; a paused container only for SIGKILL, which a frozen v1 task acts on once thawed. */
+  if (can_freeze && (!was_frozen || sig == SIGKILL) && cgroup_freeze (paths, false, err) < 0)
     return -1;
   return 0;
 }

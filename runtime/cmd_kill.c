@@ -41,8 +41,9 @@ int cmd_kill (runtime_globals *g, int argc, char **argv, keel_error **err)
     return keel_err (err, 0, "kill %s: unknown signal `%s`", id, argv[optind + 1]);
   if (container_load (g, id, &sd, &st, err) < 0)
     return keel_err_prefix (err, "kill %s", id);
-  /* runtime.md "kill": an error unless the container is created or running. */
-  if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0)
+  /* runtime.md "kill": an error unless the container is created or running
+   * (paused is running, frozen: runc signals it too). */
+  if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0 && strcmp (st->status, "paused") != 0)
     /* "container not running" is what containerd's shim matches to treat this as not found. */
     r = keel_err (err, 0, "kill %s: container not running (it is %s)", id, st->status);
   else

@@ -61,7 +61,8 @@ static const char *live_status (const state_dir *sd, const runtime_state *st)
     return "stopped";
   if (faccessat (sd->dirfd, STATE_EXEC_FIFO, F_OK, 0) == 0)
     return "created";
-  return "running";
+  /* runc reports a frozen container as "paused" (runtime/cgroup.c freezer). */
+  return cgroup_is_frozen (st->cgroup_paths) ? "paused" : "running";
 }
 
 static int load (runtime_globals *g, const char *id, bool lock, state_dir *sd, runtime_state **st, keel_error **err)
@@ -605,17 +606,12 @@ int signal_parse (const char *s, int *sig)
 int container_signal (runtime_state *st, int sig, bool all, keel_error **err)
 {
   if (all)
-    {
-      _cleanup_free_ pid_t *pids = NULL;
-      size_t n = 0;
-      if (cgroup_pids (st->cgroup_paths, &pids, &n, err) < 0)
-        return -1;
-      for (size_t i = 0; i < n; i++)
-        kill (pids[i], sig);
-      return 0;
-    }
+    return cgroup_kill_all (st->cgroup_paths, sig, err);
   if (kill (st->pid, sig) < 0)
     return keel_err_errno (err, "signal %d to pid %d", sig, st->pid);
+  /* A paused (v1-frozen) init acts on SIGKILL only once thawed. */
+  if (sig == SIGKILL && cgroup_is_frozen (st->cgroup_paths))
+    return cgroup_freeze (st->cgroup_paths, false, err);
   return 0;
 }
 
@@ -641,8 +637,8 @@ int container_destroy (runtime_globals *g, state_dir *sd, runtime_state *st, boo
   _cleanup_free_ char *json = NULL;
   keel_error *e = NULL;
 
-  if (strcmp (st->status, "running") == 0 && !force)
-    return keel_err (err, 0, "container is running: stop it first or use --force");
+  if ((strcmp (st->status, "running") == 0 || strcmp (st->status, "paused") == 0) && !force)
+    return keel_err (err, 0, "container is %s: stop it first or use --force", st->status);
   if (strcmp (st->status, "stopped") != 0)
     {
       /* created, or running with --force: kill everything in the container. */

@@ -29,6 +29,9 @@ static const struct verb
   { "spec", cmd_spec, "create a new specification file" },
   { "features", cmd_features, "show the enabled features" },
   { "update", cmd_update, "update container resource constraints" },
+  { "pause", cmd_pause, "pause suspends all processes inside the container" },
+  { "resume", cmd_resume, "resumes all processes that have been previously paused" },
+  { "update", cmd_update, "update container resource constraints" },
 };
 
 static void usage (FILE *f)
