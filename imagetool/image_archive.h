@@ -9,7 +9,7 @@
 
 struct store;
 
-/* Import the archive at PATH (plain or compressed tar): an OCI image layout (oci-layout +
+/* Import the archive at PATH ("-": standard input; plain or compressed tar): an OCI image layout (oci-layout +
  * index.json, names from io.containerd.image.name or org.opencontainers.image.ref.name) or a
  * `docker save` archive (manifest.json; legacy <id>/layer.tar or blobs/sha256/<hex> entries).
  * Every blob is verified (digest, size, diff_ids) before anything reaches the store, so a bad

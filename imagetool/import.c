@@ -223,7 +223,10 @@ static int stage_read_archive (struct stage *st, const char *path, keel_error **
     return keel_err (err, ENOMEM, "import");
   archive_read_support_format_tar (a);
   archive_read_support_filter_all (a);
-  if (archive_read_open_filename (a, path, 1 << 16) != ARCHIVE_OK)
+  /* "-": standard input, as in `docker save IMAGE | imagetool import -` */
+  if ((strcmp (path, "-") == 0 ? archive_read_open_fd (a, STDIN_FILENO, 1 << 16)
+                               : archive_read_open_filename (a, path, 1 << 16))
+      != ARCHIVE_OK)
     {
       keel_err (err, 0, "%s", archive_error_string (a)); /* the message carries strerror already */
       goto out;

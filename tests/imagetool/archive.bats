@@ -80,7 +80,7 @@ first_layer() {
   [ -z "$(find "$STORE/.keel" -name 'import-*')" ]
 }
 
-@test "import: REF names the image; an archive without names needs it" {
+@test "import: REF names the image; an archive without names needs it; - reads standard input" {
   run it import "$SEED_DIR/noname.tar"
   [ "$status" -ne 0 ]
   [[ "$output" == *"noname.tar"*"has no org.opencontainers.image.ref.name annotation: name it on the command line"* ]]
@@ -89,6 +89,10 @@ first_layer() {
   [ "$output" = docker.io/my/base:1 ]
   run it import "$SEED_DIR/d.tar" other
   [ "$output" = docker.io/library/other:latest ]
+  # from standard input, compressed
+  run bash -c 'gzip -c "$1" | "$2" --store "$3" import - from/stdin' _ "$SEED_DIR/d.tar" "$IMAGETOOL" "$STORE"
+  [ "$status" -eq 0 ]
+  [ "$output" = docker.io/from/stdin:latest ]
   run it images
   [[ "$output" == *docker.io/my/base:1* && "$output" == *docker.io/library/other:latest* ]]
   [[ "$output" != *dlayers* ]]
