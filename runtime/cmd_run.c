@@ -20,15 +20,30 @@
 int create_parse_flags (const char *verb, int argc, char **argv, create_opts *o, bool *detach, bool *keep,
                         keel_error **err);
 
-/* Copy what is readable from IN to OUT; false at EOF/error. */
-static bool pump (int in, int out)
+enum pump_result
+{
+  PUMP_OUT_GONE = -1, /* OUT failed (EPIPE: our reader went away) */
+  PUMP_IN_DONE = 0,   /* EOF or error on IN */
+  PUMP_MORE = 1,
+};
+
+/* Copy what is readable from IN to OUT. */
+static enum pump_result pump (int in, int out)
 {
   char buf[4096];
   ssize_t n = read (in, buf, sizeof (buf));
   if (n <= 0)
-    return n < 0 && errno == EINTR;
-  write_all (out, buf, (size_t)n);
-  return true;
+    return n < 0 && errno == EINTR ? PUMP_MORE : PUMP_IN_DONE;
+  return write_all (out, buf, (size_t)n) < 0 ? PUMP_OUT_GONE : PUMP_MORE;
+}
+
+static void hang_up (int pty)
+{
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || dup3 (null, pty, O_CLOEXEC) < 0)
+    close (pty);
+  if (null >= 0)
+    close (null);
 }
 
 static void copy_winsize (int from, int to)
@@ -78,14 +93,30 @@ int container_wait_child (pid_t pid, int pty)
           else
             kill (pid, (int)si.ssi_signo);
         }
-      if (pty >= 0 && (p[1].revents & (POLLIN | POLLHUP)) && !pump (pty, 1))
-        pty = -1;
-      if (p[2].revents & (POLLIN | POLLHUP) && !pump (0, pty))
+      if (pty >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
+        switch (pump (pty, 1))
+          {
+          case PUMP_OUT_GONE:
+            /* Nobody reads our stdout (`run … | head`): hang up the
+             * container's terminal, as closing a terminal window would, so
+             * the process gets SIGHUP/EIO instead of writing forever into a
+             * pty nobody drains; we still wait for it and clean up. The
+             * caller closes PTY: dup2 closes the master and leaves
+             * /dev/null in its place. */
+            hang_up (pty);
+            /* fall through */
+          case PUMP_IN_DONE:
+            pty = -1;
+            break;
+          case PUMP_MORE:
+            break;
+          }
+      if (p[2].revents & (POLLIN | POLLHUP) && pump (0, pty) != PUMP_MORE)
         in_open = false;
     }
   /* What the process wrote just before exiting is still in the pty. */
   if (pty >= 0 && fcntl (pty, F_SETFL, O_NONBLOCK) == 0)
-    while (pump (pty, 1))
+    while (pump (pty, 1) == PUMP_MORE)
       ;
   if (raw)
     tcsetattr (0, TCSANOW, &saved);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,11 +154,23 @@ static int parse_globals (runtime_globals *g, int argc, char **argv, keel_error 
   return log_open (&g->log, g->log_file, err);
 }
 
+static void on_sigpipe (int sig)
+{
+  (void)sig;
+}
+
 int main (int argc, char **argv)
 {
   runtime_globals g = { .log = { .program = "runtime", .fd = STDERR_FILENO, .level = LOG_LEVEL_WARNING } };
   _cleanup_error_ keel_error *err = NULL;
   int status = 1;
+  /* A closed stdout/stderr (`runtime --debug run … | head`) must be an EPIPE
+   * we handle, not a death half-way through create or run that leaves the
+   * container behind. A handler, not SIG_IGN: execve resets it, so neither
+   * hooks nor the container inherit an ignored SIGPIPE. */
+  struct sigaction pipe_sa = { .sa_handler = on_sigpipe };
+
+  sigaction (SIGPIPE, &pipe_sa, NULL);
 
   if (parse_globals (&g, argc, argv, &err) < 0)
     {

@@ -57,3 +57,23 @@ start_receiver() {
   grep -q "isatty.0=1" <<<"$output"
   grep -q "tty.0=/dev/pts/0" <<<"$output"
 }
+
+@test "terminal: run proxies the window size, at start and on SIGWINCH" {
+  command -v script >/dev/null || skip "script(1) not installed"
+  bundle_set "$B" '.process.terminal = true | .process.args = ["sh", "-c", "payload isatty; sleep 1.5; payload isatty"]'
+  # The resize happens while the container sleeps: the terminal sends SIGWINCH to run, its foreground job.
+  run script -qec "stty rows 40 cols 123; (sleep 0.7; stty rows 50 cols 77 </dev/tty) & $RUNTIME run -b $B $ID" /dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(grep -o 'winsize\.[a-z]*=[0-9]*' <<<"$output" | tr '\n' ' ')" = "winsize.rows=40 winsize.cols=123 winsize.rows=50 winsize.cols=77 " ]
+}
+
+@test "terminal: run whose stdout reader goes away (| head) hangs up the container's terminal, cleans up, does not die of SIGPIPE" {
+  bundle_set "$B" '.process.terminal = true | .process.args = ["yes"]'
+  # Debug lines go to the same pipe, so logging after head left must not kill the runtime either.
+  run bash -c 'timeout 20 "$1" --debug run -b "$2" "$3" </dev/null 2>&1 | head -2 >/dev/null; echo "run=${PIPESTATUS[0]}"' _ "$RUNTIME" "$B" "$ID"
+  echo "$output"
+  # yes gets EIO on the hung-up terminal and exits 1: neither SIGPIPE's 141 nor timeout's 124.
+  [ "$output" = "run=1" ]
+  assert_no_leftovers "$ID" "$B"
+}
