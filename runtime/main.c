@@ -32,6 +32,7 @@ static const struct verb
   { "update", cmd_update, "update container resource constraints" },
   { "pause", cmd_pause, "pause suspends all processes inside the container" },
   { "resume", cmd_resume, "resumes all processes that have been previously paused" },
+  { "ps", cmd_ps, "ps displays the processes running inside a container" },
   { "update", cmd_update, "update container resource constraints" },
 };
 
