@@ -33,7 +33,6 @@ static const struct verb
   { "pause", cmd_pause, "pause suspends all processes inside the container" },
   { "resume", cmd_resume, "resumes all processes that have been previously paused" },
   { "ps", cmd_ps, "ps displays the processes running inside a container" },
-  { "update", cmd_update, "update container resource constraints" },
 };
 
 static void usage (FILE *f)
