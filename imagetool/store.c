@@ -648,6 +648,50 @@ static int gc_blobs (struct store *s, char **keep, size_t *removed, uint64_t *by
   return 0;
 }
 
+/* Files of one staging directory (flat: import.c writes e0, e1...); their bytes are added to *BYTES. */
+static void gc_flat_dir (int parentfd, const char *name, uint64_t *bytes)
+{
+  int fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_closedir_ DIR *d = fd < 0 ? NULL : fdopendir (fd);
+  struct dirent *e;
+  struct stat st;
+
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  while ((e = readdir (d)) != NULL)
+    if (e->d_name[0] != '.' && fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+        && unlinkat (dirfd (d), e->d_name, 0) == 0)
+      *bytes += (uint64_t)st.st_size;
+}
+
+/* Staging directories (.keel/import-*) of imports that died: a running import holds gc.lock shared,
+ * so while gc holds it exclusively every one found is stale. */
+static int gc_imports (struct store *s, size_t *removed, uint64_t *bytes, keel_error **err)
+{
+  _cleanup_free_ char *dir = store_path (s, ".keel");
+  _cleanup_closedir_ DIR *d = NULL;
+  struct dirent *e;
+
+  if (dir == NULL)
+    return keel_err (err, ENOMEM, "store");
+  d = opendir (dir);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : keel_err_errno (err, "open `%s`", dir);
+  while ((e = readdir (d)) != NULL)
+    {
+      if (strncmp (e->d_name, "import-", 7) != 0)
+        continue;
+      gc_flat_dir (dirfd (d), e->d_name, bytes);
+      if (unlinkat (dirfd (d), e->d_name, AT_REMOVEDIR) == 0)
+        (*removed)++;
+    }
+  return 0;
+}
+
 int store_gc (struct store *s, size_t *removed, uint64_t *bytes, keel_error **err)
 {
   _cleanup_close_ int gc = lock_file (s, ".keel/gc.lock", LOCK_EX, err);
@@ -664,7 +708,9 @@ int store_gc (struct store *s, size_t *removed, uint64_t *bytes, keel_error **er
     return -1;
   if (gc_blobs (s, keep, removed, bytes, err) < 0)
     return -1;
-  return gc_tmp (s, removed, bytes, err);
+  if (gc_tmp (s, removed, bytes, err) < 0)
+    return -1;
+  return gc_imports (s, removed, bytes, err);
 }
 
 static int add_problem (struct strset *p, keel_error **err, const char *a, const char *b)

@@ -11,7 +11,8 @@
 
 /* Private state lives in DIR/.keel/: tmp/ holds partial blobs (each flock'ed by its writer),
  * gc.lock is held shared by every writer and exclusively by gc, index.lock serialises
- * read-modify-write cycles of index.json. Other OCI tools ignore the directory. */
+ * read-modify-write cycles of index.json, import-XXXXXX/ is where an import checks an archive
+ * before committing it. Other OCI tools ignore the directory. */
 struct store;
 
 /* /var/lib/keel/images for root, $XDG_DATA_HOME/keel/images (~/.local/share/…) otherwise. Malloc'd. */
@@ -69,7 +70,8 @@ int store_remove_ref (struct store *s, const char *name, keel_error **err);
 /* Every blob reachable from index.json (indexes → manifests → config and layers), as digest strings.
  * Missing blobs are listed too (fsck reports them). */
 int store_reachable (struct store *s, char ***out, size_t *n, keel_error **err);
-/* Remove unreferenced blobs and stale partial files (those no writer holds). */
+/* Remove unreferenced blobs, stale partial files (those no writer holds) and the staging
+ * directories (.keel/import-*) of imports that died. */
 int store_gc (struct store *s, size_t *removed, uint64_t *bytes, keel_error **err);
 /* Verify every blob (digest of content = its name) and that every reachable blob exists.
  * Problems are appended to *problems (NULL-terminated, malloc'd); returns their count. */

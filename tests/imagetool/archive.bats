@@ -247,3 +247,16 @@ t.addfile(i, io.BytesIO(b"x")); t.close()' "$T/escape.tar"
   [ ! -e "$T/b" ]
   [ -z "$(ls -d "$T"/b.tmp-* 2>/dev/null)" ]
 }
+
+@test "gc removes the staging directory an interrupted import left" {
+  it import "$SEED_DIR/o.tar"
+  mkdir "$STORE/.keel/import-dead01"
+  head -c 5000 /dev/urandom >"$STORE/.keel/import-dead01/e0"
+  : >"$STORE/.keel/import-dead01/e1"
+  run it gc
+  [ "$status" -eq 0 ]
+  [ ! -e "$STORE/.keel/import-dead01" ]
+  [ "$output" = "removed 1 files (5000 bytes)" ]
+  run it fsck
+  [ "$status" -eq 0 ]
+}
