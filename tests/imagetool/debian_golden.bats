@@ -6,9 +6,10 @@
 # (args, env, cwd, user) must agree. The trees show no difference.
 #
 # Known differences: umoci's config.json always has process.terminal true and so adds TERM=xterm; keel does
-# both only with --tty (docker run's default is no terminal), so keel unpacks here with --tty. Not compared: umoci's config.json comes from its own defaults (no masked/readonly paths,
-# different mounts and capabilities, annotations of its own) and it writes umoci.json and a sha256_*.mtree
-# next to the rootfs; keel writes neither.
+# both only with --tty (docker run's default is no terminal), so keel unpacks here with --tty. Not compared:
+# the rest of umoci's config.json comes from its own defaults (no masked/readonly paths, other mounts and
+# capabilities, annotations of its own), and umoci writes umoci.json and a sha256_*.mtree next to the rootfs;
+# keel writes neither.
 
 load ../lib/common
 load ../lib/debian
