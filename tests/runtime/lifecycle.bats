@@ -47,11 +47,23 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   run_payload kill-self SEGV
   [ "$status" -eq 139 ]
   assert_no_leftovers "$ID" "$B"
+  # Killed from outside by `runtime kill`: SIGKILL gives 137.
+  bundle_set "$B" '.process.args = ["payload", "sleep", "inf"]'
+  "$RUNTIME" run -b "$B" --pid-file "$TMP/pid" "$ID" &
+  runpid=$!
+  for _ in $(seq 100); do [ -s "$TMP/pid" ] && [ "$(state_of "$ID")" = running ] && break; sleep 0.05; done
+  "$RUNTIME" kill "$ID" KILL
+  wait "$runpid" || status=$?
+  [ "$status" -eq 137 ]
+  assert_no_leftovers "$ID" "$B"
 }
 
 @test "lifecycle: run -d detaches; kill with a SIG-less name; --keep keeps the stopped container" {
   bundle_set "$B" '.process.args = ["payload", "wait-signal", "30"]'
+  # -d returns at once (well before the 30 s the process waits), the container running.
+  SECONDS=0
   "$RUNTIME" run -d -b "$B" "$ID"
+  [ "$SECONDS" -lt 10 ]
   [ "$(state_of "$ID")" = running ]
   "$RUNTIME" kill "$ID" usr1
   for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
@@ -141,15 +153,19 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
 }
 
 @test "lifecycle: concurrent create and delete of many containers is safe" {
-  for i in $(seq 8); do "$RUNTIME" create -b "$B" "$ID-$i" & done
+  for i in $(seq 20); do "$RUNTIME" create -b "$B" "$ID-$i" & done
   wait
-  for i in $(seq 8); do "$RUNTIME" create -b "$B" "$ID-$i" 2>/dev/null & done
+  # A second create of each id, racing the others and state/list readers: all must fail cleanly.
+  for i in $(seq 20); do ! "$RUNTIME" create -b "$B" "$ID-$i" 2>/dev/null & "$RUNTIME" list -q >/dev/null & done
   wait
-  [ "$("$RUNTIME" list -q | grep -c "^$ID-")" -eq 8 ]
-  for i in $(seq 8); do "$RUNTIME" delete "$ID-$i" & done
+  [ "$("$RUNTIME" list -q | grep -c "^$ID-")" -eq 20 ]
+  [ "$("$RUNTIME" list --format json | jq --arg p "$ID-" '[.[] | select(.id | startswith($p)) | select(.status == "created")] | length')" -eq 20 ]
+  for i in $(seq 20); do "$RUNTIME" delete "$ID-$i" & done
   wait
   [ "$("$RUNTIME" list -q | grep -c "^$ID-" || true)" -eq 0 ]
-  for i in $(seq 8); do assert_no_leftovers "$ID-$i" "$B"; done
+  for i in $(seq 20); do assert_no_leftovers "$ID-$i" "$B"; done
+  # No temporary state dirs of the creates are left either.
+  [ -z "$(find "$KEEL_STATE_ROOT" -maxdepth 1 -name ".$ID-*")" ]
 }
 
 @test "lifecycle: kill --all signals every process in the container's cgroup" {

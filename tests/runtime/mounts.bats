@@ -154,3 +154,38 @@ in_shared_ns() { unshare -m --propagation shared "$RUNTIME" "$@"; }
   done
   assert_no_leftovers "$ID" "$B"
 }
+
+@test "mounts: every per-mount flag option reaches the mount (atime family, suid/dev/exec, ro/rw, sync, dirsync)" {
+  # option : what mountinfo's per-mount or superblock options must show
+  local specs=(noatime:noatime strictatime:- nodiratime:nodiratime relatime:relatime nosuid:nosuid nodev:nodev
+    noexec:noexec ro:ro rw:rw sync:sync dirsync:dirsync)
+  local spec opt
+  for spec in "${specs[@]}"; do
+    opt=${spec%%:*}
+    bundle_set "$B" '.mounts += [{destination: ("/opt/" + $o), type: "tmpfs", source: "tmpfs", options: [$o, "size=64k"]}]' --arg o "$opt"
+  done
+  run_payload mounts
+  [ "$status" -eq 0 ]
+  for spec in "${specs[@]}"; do
+    opt=${spec%%:*}
+    line=$(mount_line "/opt/$opt")
+    echo "$opt: $line"
+    case $opt in
+      # strictatime: neither relatime nor noatime (the kernel's default would be relatime).
+      strictatime) [[ "$line" != *relatime* && "$line" != *noatime* ]] ;;
+      rw) [[ "$line" == *"options=rw"* ]] ;;
+      *) [[ "$line" =~ (options|super)=([^ ]*,)?${spec#*:}(,| ) ]] ;;
+    esac
+  done
+}
+
+@test "mounts: --no-pivot runs a rootfs on ramfs (where pivot_root is refused)" {
+  # In a private mount namespace of the test's own, so the ramfs never shows on the host.
+  run unshare -m --propagation private bash -c '
+    mkdir -p "$2/ram" && mount -t ramfs ramfs "$2/ram" && cp -a "$3/rootfs" "$2/ram/rootfs" || exit 9
+    jq --arg r "$2/ram/rootfs" ".root.path = \$r | .process.args = [\"payload\", \"mounts\", \"/\"]" "$3/config.json" >"$2/ram/config.json"
+    "$1" run --no-pivot -b "$2/ram" "$4"' _ "$RUNTIME" "$TMP" "$B" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$(mount_line /)" == *"fstype=ramfs"* ]]
+}
