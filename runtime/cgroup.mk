@@ -23,7 +23,7 @@ TESTS += tests/runtime/cgroup_resources.bats
 EXTRA_DIST += tests/runtime/cgroup_resources.bats
 
 # The cgroup verbs (shared verb table: runtime/main.c, prototypes: runtime/runtime.h).
-runtime_runtime_SOURCES += runtime/cmd_update.c runtime/cmd_pause.c runtime/cmd_ps.c
-TESTS += tests/runtime/update.bats tests/runtime/pause.bats tests/runtime/ps.bats
-EXTRA_DIST += tests/runtime/update.bats tests/runtime/pause.bats tests/runtime/ps.bats
-dist_man_MANS += runtime/man/runtime-update.8 runtime/man/runtime-pause.8 runtime/man/runtime-resume.8 runtime/man/runtime-ps.8
+runtime_runtime_SOURCES += runtime/cmd_update.c runtime/cmd_pause.c runtime/cmd_ps.c runtime/cmd_events.c
+TESTS += tests/runtime/update.bats tests/runtime/pause.bats tests/runtime/ps.bats tests/runtime/events.bats
+EXTRA_DIST += tests/runtime/update.bats tests/runtime/pause.bats tests/runtime/ps.bats tests/runtime/events.bats
+dist_man_MANS += runtime/man/runtime-update.8 runtime/man/runtime-pause.8 runtime/man/runtime-resume.8 runtime/man/runtime-ps.8 runtime/man/runtime-events.8

@@ -33,6 +33,7 @@ static const struct verb
   { "pause", cmd_pause, "pause suspends all processes inside the container" },
   { "resume", cmd_resume, "resumes all processes that have been previously paused" },
   { "ps", cmd_ps, "ps displays the processes running inside a container" },
+  { "events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics" },
 };
 
 static void usage (FILE *f)
