@@ -71,7 +71,8 @@ int cgroup_resolve (const struct runtime_config *cfg, const char *id, cgroup_set
   if (p != NULL && strchr (p, ':') != NULL)
     return keel_err (err, 0,
                      "config.json: .linux.cgroupsPath: `%s` is a systemd slice path, "
-                     "and the systemd cgroup driver is not implemented yet",
+                     "and the systemd cgroup driver is not implemented yet: give a cgroupfs path "
+                     "(/parent/name) or none (/keel/ID)",
                      p);
   if (p == NULL || *p == '\0')
     n = (size_t)asprintf (&cg->relative, "/keel/%s", id);

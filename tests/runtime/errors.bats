@@ -48,7 +48,7 @@ teardown() { runtime_teardown; }
   bundle_set "$B" '.process.terminal = true'
   expect_create_failure "--console-socket is required"
   bundle_set "$B" '.process.terminal = false | .linux.cgroupsPath = "system.slice:keel:x"'
-  expect_create_failure "systemd cgroup driver is not implemented yet"
+  expect_create_failure "systemd cgroup driver is not implemented yet: give a cgroupfs path"
 }
 
 @test "errors: linux.cgroupsPath places the container and delete removes that cgroup" {
