@@ -189,3 +189,20 @@ in_shared_ns() { unshare -m --propagation shared "$RUNTIME" "$@"; }
   [ "$status" -eq 0 ]
   [[ "$(mount_line /)" == *"fstype=ramfs"* ]]
 }
+
+@test "mounts: per-mount propagation options rshared, rslave, rprivate, runbindable on binds from a shared host" {
+  mkdir -p "$TMP/host"
+  for p in rshared:shared rslave:slave rprivate:private runbindable:unbindable; do
+    bundle_set "$B" '.mounts += [{destination: ("/p/" + $p), type: "bind", source: $h, options: ["rbind", $p]}]' \
+      --arg p "${p%%:*}" --arg h "$TMP/host"
+  done
+  # No rootfsPropagation: a recursive one is applied to / last and would override these (as in runc).
+  bundle_set "$B" '.process.args = ["payload", "mounts"] | del(.linux.rootfsPropagation)'
+  run in_shared_ns run -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  for p in rshared:shared rslave:slave rprivate:private runbindable:unbindable; do
+    echo "${p%%:*}: $(mount_line "/p/${p%%:*}")"
+    # rshared on a bind of a slave keeps the master: shared,slave
+    [[ "$(mount_line "/p/${p%%:*}")" =~ " propagation=${p#*:}"(,slave)?$ ]]
+  done
+}

@@ -174,3 +174,14 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   [ "$status" -eq 0 ]
   has "$host"
 }
+
+@test "process: in a user namespace the session keyring is searchable by others (its owner is the host's root)" {
+  chmod 755 "$TMP"
+  bundle_set "$B" '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+  run_payload keyring
+  echo "$output"
+  [ "$status" -eq 0 ]
+  has "keyring.session.name=_ses.$ID"
+  # KEY_OTH_SEARCH, as runc sets it when there is a user namespace.
+  (( $(sed -n 's/^keyring.session.perm=//p' <<<"$output") & 0x8 ))
+}
