@@ -102,3 +102,24 @@ cgfile() {
   grep -q "cloned into cgroup /sys/fs/cgroup$CGP (CLONE_INTO_CGROUP)" "$TMP/log"
   grep -q "$CGP" <<<"$output"
 }
+
+@test "resources: with a cgroup namespace the cgroup mount shows only the container's subtree, read-only unless configured" {
+  local mem=/sys/fs/cgroup/memory/memory.limit_in_bytes sub=/sys/fs/cgroup/memory/sub
+  is_v2 && mem=/sys/fs/cgroup/memory.max sub=/sys/fs/cgroup/sub
+  bundle_set "$B" '.linux.namespaces += [{type: "cgroup"}] | .linux.resources.memory = {limit: 67108864}
+    | .process.args = ["sh", "-c", "grep -vc \":/$\" /proc/self/cgroup; cat " + $mem + "; mkdir " + $sub + " && echo mkdir-ok; true"]' \
+    --arg mem "$mem" --arg sub "$sub"
+  run timeout 60 "$RUNTIME" run -b "$B" "$ID"
+  echo "status $status: $output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ] # every /proc/self/cgroup line is the namespace root "/"
+  [ "${lines[1]}" = 67108864 ] # the root of the mount is the container's cgroup
+  [[ "$output" == *"Read-only file system"* ]]
+  ! grep -q mkdir-ok <<<"$output"
+  "$RUNTIME" delete -f "$ID"
+  bundle_set "$B" '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)
+    | .process.args = ["sh", "-c", "mkdir " + $sub + " && echo mkdir-ok && rmdir " + $sub]' --arg sub "$sub"
+  run timeout 60 "$RUNTIME" run -b "$B" "$ID"
+  echo "status $status: $output"
+  [ "$output" = mkdir-ok ]
+}
