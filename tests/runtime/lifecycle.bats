@@ -225,3 +225,25 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   "$RUNTIME" delete "$ID"
   assert_no_leftovers "$ID" "$B"
 }
+
+@test "lifecycle: kill takes SIGNAME, NAME, numbers and RTMIN+N; a bad signal is an error; state carries annotations" {
+  bundle_set "$B" '.process.args = ["payload", "wait-signal", "30"] | .annotations = {"org.keel.test": "yes"}'
+  for spec in SIGUSR2:12 usr1:10 15:15 RTMIN+2:36; do
+    "$RUNTIME" run -d -b "$B" "$ID" >"$TMP/out" 2>&1
+    for _ in $(seq 100); do grep -q '^ready=1' "$TMP/out" && break; sleep 0.05; done
+    [ "${spec%%:*}" != SIGUSR2 ] || "$RUNTIME" state "$ID" | jq -e '.annotations["org.keel.test"] == "yes"'
+    "$RUNTIME" kill "$ID" "${spec%%:*}"
+    for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
+    cat "$TMP/out"
+    grep -qx "signal.number=${spec#*:}" "$TMP/out"
+    "$RUNTIME" delete "$ID"
+  done
+  "$RUNTIME" run -d -b "$B" "$ID" >/dev/null 2>&1
+  for sig in NOPE 0 65 RTMIN+99; do
+    run "$RUNTIME" kill "$ID" "$sig"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"$sig"* ]]
+  done
+  [ "$(state_of "$ID")" = running ]
+}
