@@ -444,6 +444,31 @@ static void test_stats (void)
   tap_ok (st.hugetlb_len == 1 && st.hugetlb[0].usage == 2097152 && st.hugetlb[0].failcnt == 2, "v2 hugetlb");
 }
 
+/* `update` is all or nothing: a failure after some writes puts every written file back. */
+static void test_rollback (void)
+{
+  const char *const mem[]
+      = { "memory.limit_in_bytes", "1000\n", "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n", NULL };
+  const char *const blkio[] = { "blkio.throttle.read_bps_device", "8:0 500\n", NULL };
+  mk ("rb/memory", NULL, mem);
+  mk ("rb/blkio", NULL, blkio);
+  const char *const mnts[] = { "rb/memory", "rb/blkio", NULL };
+  /* rdma comes after memory and blkio and has no hierarchy here: the update fails there. */
+  char *msg = apply (mnts, false,
+                     "{\"memory\":{\"limit\":2000,\"disableOOMKiller\":true},\"blockIO\":{\"throttleReadBpsDevice\":"
+                     "[{\"major\":8,\"minor\":0,\"rate\":7},{\"major\":8,\"minor\":16,\"rate\":9}]},"
+                     "\"rdma\":{\"mlx5_0\":{\"hcaHandles\":1}}}",
+                     true);
+  tap_like (msg != NULL ? msg : "", "rdma", "update fails at the missing rdma controller");
+  tap_is (rd ("rb/memory", "memory.limit_in_bytes"), "1000", "memory.limit_in_bytes restored");
+  tap_is (rd ("rb/memory", "memory.oom_control"), "0", "oom_kill_disable restored from memory.oom_control's key");
+  /* a plain file keeps the last write: rollback runs newest first, so 8:16's reset, then 8:0's old line */
+  tap_is (rd ("rb/blkio", "blkio.throttle.read_bps_device"), "8:0 500", "per-device line restored");
+  msg = apply (mnts, false, "{\"memory\":{\"limit\":3000}}", true);
+  tap_ok (msg == NULL, "a successful update keeps its values");
+  tap_is (rd ("rb/memory", "memory.limit_in_bytes"), "3000", "memory.limit_in_bytes updated");
+}
+
 int main (void)
 {
   if (mkdtemp (root) == NULL)
@@ -455,6 +480,7 @@ int main (void)
   test_v2 ();
   test_bpf_build ();
   test_stats ();
+  test_rollback ();
   _cleanup_free_ char *cmd = NULL;
   if (asprintf (&cmd, "rm -rf '%s'", root) > 0 && system (cmd) != 0)
     tap_ok (0, "cleanup");
