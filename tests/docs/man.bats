@@ -62,9 +62,12 @@ same_flags() { # WHAT HELP_FLAGS PAGE_FLAGS
     "$(page_flags "$KEEL_SRCDIR/imagetool/imagetool.1")"
   for v in $(runtime_verbs); do
     grep -q "^\.BR runtime\\\\-$v (8)" "$KEEL_SRCDIR/runtime/runtime.8" || { echo "runtime.8: no SEE ALSO runtime-$v(8)"; return 1; }
+    # COMMANDS: ".TP" then ".B verb"
+    grep -A1 -x '\.TP' "$KEEL_SRCDIR/runtime/runtime.8" | grep -qx "\.B $v" || { echo "runtime.8: $v not under COMMANDS"; return 1; }
   done
   for v in $(imagetool_verbs); do
     grep -q "^\.BR imagetool\\\\-$v (1)" "$KEEL_SRCDIR/imagetool/imagetool.1" || { echo "imagetool.1: no SEE ALSO imagetool-$v(1)"; return 1; }
+    grep -A1 -x '\.TP' "$KEEL_SRCDIR/imagetool/imagetool.1" | grep -qx "\.B $v" || { echo "imagetool.1: $v not under VERBS"; return 1; }
   done
 }
 
