@@ -42,25 +42,32 @@ struct tar_out
 
 static int tar_error (struct tar_out *t, keel_error **err)
 {
-  return keel_err (err, archive_errno (t->a) > 0 ? archive_errno (t->a) : 0, "write `%s`: %s", t->tmp,
+  return keel_err (err, archive_errno (t->a) > 0 ? archive_errno (t->a) : 0, "write `%s`: %s", t->tmp ? t->tmp : "-",
                    archive_error_string (t->a));
 }
 
+/* "-": standard output (`imagetool export --format docker-archive IMAGE - | docker load`), streamed as is. */
 static int tar_begin (struct tar_out *t, const char *path, keel_error **err)
 {
-  if (asprintf (&t->tmp, "%s.tmp-XXXXXX", path) < 0)
+  if (strcmp (path, "-") == 0)
+    t->fd = fcntl (STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  else if (asprintf (&t->tmp, "%s.tmp-XXXXXX", path) < 0)
     {
       t->tmp = NULL;
       return keel_err (err, ENOMEM, "export");
     }
-  t->fd = mkostemp (t->tmp, O_CLOEXEC);
+  else
+    t->fd = mkostemp (t->tmp, O_CLOEXEC);
   if (t->fd < 0)
-    return keel_err_errno (err, "create `%s`", t->tmp);
+    return keel_err_errno (err, "create `%s`", t->tmp ? t->tmp : "-");
   t->a = archive_write_new ();
   if (t->a == NULL)
     return keel_err (err, ENOMEM, "export");
-  /* pax keeps long names and big sizes; docker load and skopeo read it */
-  if (archive_write_set_format_pax_restricted (t->a) != ARCHIVE_OK || archive_write_open_fd (t->a, t->fd) != ARCHIVE_OK)
+  /* pax keeps long names and big sizes; docker load and skopeo read it. No padding of the last block,
+   * which libarchive would add on a pipe only: the same bytes to a file and to stdout. */
+  if (archive_write_set_format_pax_restricted (t->a) != ARCHIVE_OK
+      || archive_write_set_bytes_in_last_block (t->a, 1) != ARCHIVE_OK
+      || archive_write_open_fd (t->a, t->fd) != ARCHIVE_OK)
     return tar_error (t, err);
   return 0;
 }
@@ -80,6 +87,11 @@ static int tar_finish (struct tar_out *t, const char *path, keel_error **err)
 {
   int r = archive_write_close (t->a) != ARCHIVE_OK ? tar_error (t, err) : 0;
 
+  if (t->tmp == NULL)
+    {
+      tar_abort (t);
+      return r;
+    }
   if (r == 0 && fsync (t->fd) < 0)
     r = keel_err_errno (err, "fsync `%s`", t->tmp);
   if (r == 0 && rename (t->tmp, path) < 0)

@@ -113,9 +113,10 @@ first_layer() {
   # skopeo can copy both back out into a layout
   skopeo copy -q docker-archive:"$T/e.docker.tar" oci:"$T/back":d
   skopeo copy -q oci-archive:"$T/e.oci.tar" oci:"$T/back":o
-  # the same image bytes give the same archive bytes
+  # the same image bytes give the same archive bytes, also on standard output
   it export example.com/x/layers:v1 "$T/again.tar"
   cmp "$T/e.oci.tar" "$T/again.tar"
+  it export --format docker-archive example.com/x/layers:v1 - | cmp - "$T/e.docker.tar"
   "$IMAGETOOL" --store "$s2" import "$T/e.oci.tar" r/oci
   "$IMAGETOOL" --store "$s2" import "$T/e.docker.tar" r/docker
   [ "$("$IMAGETOOL" --store "$s2" inspect --raw r/oci | sha256sum | sed 's/^/sha256:/; s/ .*//')" = "$digest" ]
