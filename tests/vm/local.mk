@@ -8,6 +8,7 @@ AM_VMBATS_LOG_FLAGS = --tap
 VM_SUITES = \
 	tests/vm/vm.bats \
 	tests/vm/guest.vmbats \
-	tests/vm/runtime.vmbats
+	tests/vm/runtime.vmbats \
+	tests/vm/cgroup.vmbats
 TESTS += $(VM_SUITES)
 EXTRA_DIST += $(VM_SUITES) tests/vm/guest-env.bats
