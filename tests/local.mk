@@ -6,7 +6,9 @@ include $(srcdir)/tests/imagetool/local.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/payload/local.mk
 include $(srcdir)/tests/vm/local.mk
+include $(srcdir)/tests/reliability/local.mk
 include $(srcdir)/tests/docs/local.mk
+include $(srcdir)/tests/integration/local.mk
 
 TESTS += tests/harness.bats
 EXTRA_DIST += tests/harness.bats
