@@ -130,3 +130,15 @@ start_container() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"stopped"* ]]
 }
+
+@test "update: a devices rule takes effect in the running container (v1 devices.deny, v2 eBPF program rebuilt)" {
+  start_container
+  "$RUNTIME" exec "$ID" sh -c 'head -c 1 /dev/urandom >/dev/null'
+  run "$RUNTIME" update -r - "$ID" <<<'{"devices": [{"allow": false, "type": "c", "major": 1, "minor": 9, "access": "rwm"}]}'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run "$RUNTIME" exec "$ID" sh -c 'head -c 1 /dev/urandom >/dev/null || echo denied; echo x >/dev/null && echo null-ok'
+  echo "$output"
+  [[ "$output" == *denied* ]]
+  [[ "$output" == *null-ok* ]]
+}
