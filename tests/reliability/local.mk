@@ -1,4 +1,10 @@
 # tests/reliability/: hostile inputs, stress, leaks and crash consistency (issue 10); numbers in tests/RELIABILITY.md.
-RELIABILITY_SUITES = tests/reliability/hostile_bundles.bats
+# `make check` runs the short versions; `make check-long` the long ones (KEEL_LONG=1: 200 containers by
+# 8 workers, 1000 sequential runs, 50 killed pulls).
+RELIABILITY_SUITES = tests/reliability/hostile_bundles.bats tests/reliability/stress.bats
 TESTS += $(RELIABILITY_SUITES)
 EXTRA_DIST += $(RELIABILITY_SUITES) tests/reliability/hostile_bundles.cases
+
+check-long: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RELIABILITY_SUITES)' AM_TESTS_ENVIRONMENT="$(AM_TESTS_ENVIRONMENT) KEEL_LONG=1; export KEEL_LONG;"
+.PHONY: check-long
