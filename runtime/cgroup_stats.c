@@ -64,18 +64,36 @@ static int io_bytes (const char *dir, bool v2, struct cgroup_stats *st, keel_err
   int rc;
   _cleanup_free_ char *buf = slurp (dir, v2 ? "io.stat" : "blkio.throttle.io_service_bytes_recursive", err, &rc);
   char *save = NULL;
+  __typeof__ (st->io_devices[0]) *dev = NULL;
   for (char *tok = buf != NULL ? strtok_r (buf, " \n", &save) : NULL; tok != NULL; tok = strtok_r (NULL, " \n", &save))
     {
-      if (v2 && strncmp (tok, "rbytes=", 7) == 0)
-        st->io_read_bytes += strtoull (tok + 7, NULL, 10);
-      else if (v2 && strncmp (tok, "wbytes=", 7) == 0)
-        st->io_write_bytes += strtoull (tok + 7, NULL, 10);
+      unsigned ma, mi;
+      uint64_t v = 0, *sum = NULL, *per = NULL;
+      if (sscanf (tok, "%u:%u", &ma, &mi) == 2)
+        {
+          /* v1 repeats the device on each line: one entry per device */
+          if (dev == NULL || dev->major != ma || dev->minor != mi)
+            dev = st->io_devices_len < CGROUP_STATS_MAX_IO_DEVICES ? &st->io_devices[st->io_devices_len++] : NULL;
+          if (dev != NULL)
+            dev->major = ma, dev->minor = mi;
+          continue;
+        }
+      if (v2 && (strncmp (tok, "rbytes=", 7) == 0 || strncmp (tok, "wbytes=", 7) == 0))
+        v = strtoull (tok + 7, NULL, 10), sum = tok[0] == 'r' ? &st->io_read_bytes : &st->io_write_bytes,
+        per = dev == NULL     ? NULL
+              : tok[0] == 'r' ? &dev->read_bytes
+                              : &dev->write_bytes;
       else if (!v2 && (strcmp (tok, "Read") == 0 || strcmp (tok, "Write") == 0))
         {
-          const char *v = strtok_r (NULL, " \n", &save);
-          if (v != NULL)
-            *(tok[0] == 'R' ? &st->io_read_bytes : &st->io_write_bytes) += strtoull (v, NULL, 10);
+          const char *n = strtok_r (NULL, " \n", &save);
+          v = n != NULL ? strtoull (n, NULL, 10) : 0;
+          sum = tok[0] == 'R' ? &st->io_read_bytes : &st->io_write_bytes;
+          per = dev == NULL ? NULL : tok[0] == 'R' ? &dev->read_bytes : &dev->write_bytes;
         }
+      if (sum != NULL)
+        *sum += v;
+      if (per != NULL)
+        *per += v;
     }
   return rc;
 }

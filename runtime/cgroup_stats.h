@@ -8,6 +8,7 @@
 #include "error.h"
 
 #define CGROUP_STATS_MAX_HUGEPAGE_SIZES 8
+#define CGROUP_STATS_MAX_IO_DEVICES 32
 
 /* Units as in runc's events JSON: nanoseconds and bytes. A limit of 0 means none. */
 struct cgroup_stats
@@ -17,7 +18,13 @@ struct cgroup_stats
   uint64_t mem_usage, mem_max_usage, mem_limit, mem_failcnt;
   uint64_t swap_usage, swap_limit; /* v1: memory+swap (memsw), v2: swap alone */
   uint64_t pids_current, pids_limit;
-  uint64_t io_read_bytes, io_write_bytes;
+  uint64_t io_read_bytes, io_write_bytes; /* over all devices */
+  struct
+  {
+    unsigned major, minor;
+    uint64_t read_bytes, write_bytes;
+  } io_devices[CGROUP_STATS_MAX_IO_DEVICES]; /* the same per device (the first ones) */
+  size_t io_devices_len;
   struct
   {
     char size[16];

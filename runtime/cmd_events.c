@@ -89,24 +89,25 @@ static void gen_memory (yajl_gen g, const struct cgroup_stats *s)
   yajl_gen_map_close (g);
 }
 
-/* cgroup_stats keeps the totals over all devices: one Read and one Write entry, device 0:0. */
+/* runc's blkio.io_service_bytes_recursive: a Read and a Write entry per device. */
 static void gen_blkio (yajl_gen g, const struct cgroup_stats *s)
 {
   json_gen_key (g, "blkio");
   yajl_gen_map_open (g);
-  if (s->io_read_bytes != 0 || s->io_write_bytes != 0)
+  if (s->io_devices_len > 0)
     {
       json_gen_key (g, "io_service_bytes_recursive");
       yajl_gen_array_open (g);
-      for (int w = 0; w < 2; w++)
-        {
-          yajl_gen_map_open (g);
-          json_gen_kv_uint (g, "major", 0);
-          json_gen_kv_uint (g, "minor", 0);
-          json_gen_kv_str (g, "op", w ? "Write" : "Read");
-          json_gen_kv_uint (g, "value", w ? s->io_write_bytes : s->io_read_bytes);
-          yajl_gen_map_close (g);
-        }
+      for (size_t i = 0; i < s->io_devices_len; i++)
+        for (int w = 0; w < 2; w++)
+          {
+            yajl_gen_map_open (g);
+            json_gen_kv_uint (g, "major", s->io_devices[i].major);
+            json_gen_kv_uint (g, "minor", s->io_devices[i].minor);
+            json_gen_kv_str (g, "op", w ? "Write" : "Read");
+            json_gen_kv_uint (g, "value", w ? s->io_devices[i].write_bytes : s->io_devices[i].read_bytes);
+            yajl_gen_map_close (g);
+          }
       yajl_gen_array_close (g);
     }
   yajl_gen_map_close (g);

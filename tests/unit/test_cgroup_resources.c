@@ -403,6 +403,10 @@ static void test_stats (void)
           "v1 memory usage/max/limit/failcnt");
   tap_ok (st.pids_current == 4 && st.pids_limit == 0, "v1 pids (max -> 0)");
   tap_ok (st.io_read_bytes == 11 && st.io_write_bytes == 20, "v1 blkio bytes summed over devices");
+  tap_ok (st.io_devices_len == 2 && st.io_devices[0].major == 8 && st.io_devices[0].minor == 0
+              && st.io_devices[0].read_bytes == 10 && st.io_devices[0].write_bytes == 20 && st.io_devices[1].minor == 16
+              && st.io_devices[1].read_bytes == 1,
+          "v1 blkio bytes per device");
   tap_ok (st.hugetlb_len == 1 && strcmp (st.hugetlb[0].size, "2MB") == 0 && st.hugetlb[0].usage == 2097152
               && st.hugetlb[0].max_usage == 4194304 && st.hugetlb[0].failcnt == 1,
           "v1 hugetlb 2MB (rsvd files not listed as a size)");
@@ -441,6 +445,9 @@ static void test_stats (void)
           "v2 memory current/peak/max/events max");
   tap_ok (st.swap_usage == 7 && st.pids_current == 2 && st.pids_limit == 5, "v2 swap and pids");
   tap_ok (st.io_read_bytes == 101 && st.io_write_bytes == 202, "v2 io.stat summed");
+  tap_ok (st.io_devices_len == 2 && st.io_devices[0].read_bytes == 100 && st.io_devices[0].write_bytes == 200
+              && st.io_devices[1].major == 8 && st.io_devices[1].minor == 16 && st.io_devices[1].write_bytes == 2,
+          "v2 io.stat per device");
   tap_ok (st.hugetlb_len == 1 && st.hugetlb[0].usage == 2097152 && st.hugetlb[0].failcnt == 2, "v2 hugetlb");
 }
 
