@@ -1,7 +1,8 @@
 # tests/reliability/: hostile inputs, stress, leaks and crash consistency (issue 10); numbers in tests/RELIABILITY.md.
 # `make check` runs the short versions; `make check-long` the long ones (KEEL_LONG=1: 200 containers by
 # 8 workers, 1000 sequential runs, 50 killed pulls).
-RELIABILITY_SUITES = tests/reliability/hostile_bundles.bats tests/reliability/stress.bats tests/reliability/crash_pull.bats
+RELIABILITY_SUITES = tests/reliability/hostile_bundles.bats tests/reliability/stress.bats \
+	tests/reliability/crash_pull.bats tests/reliability/crash_create.bats
 TESTS += $(RELIABILITY_SUITES)
 EXTRA_DIST += $(RELIABILITY_SUITES) tests/reliability/hostile_bundles.cases
 
