@@ -154,6 +154,34 @@ static int write_sysctls (const struct runtime_config *cfg, keel_error **err)
   return 0;
 }
 
+/* A recursive rootfsPropagation also reaches the mounts whose own options
+ * asked for another propagation: apply theirs again, the more specific
+ * request winning (an rshared bind under an rslave root stays shared). */
+static int reapply_mount_propagation (const init_args *a, keel_error **err)
+{
+  _cleanup_close_ int root = open ("/", O_PATH | O_CLOEXEC);
+
+  for (size_t i = 0; i < a->cfg->mounts_len; i++)
+    {
+      const struct rc_mount *m = &a->cfg->mounts[i];
+      unsigned long flags, clear, prop, rset, rclear;
+      _cleanup_free_ char *data = NULL, *target = NULL;
+      _cleanup_close_ int fd = -1;
+
+      if (mount_parse_options (m->options, &flags, &clear, &prop, &rset, &rclear, &data, err) < 0)
+        return -1;
+      if (prop == 0)
+        continue;
+      if (resolve_in_root (root, m->destination, false, false, &fd, err) < 0)
+        return keel_err_prefix (err, "mounts[%zu] (%s)", i, m->destination);
+      if (asprintf (&target, "/proc/self/fd/%d", fd) < 0)
+        return keel_err (err, ENOMEM, "mounts");
+      if (mount (NULL, target, NULL, prop, NULL) < 0)
+        return keel_err_errno (err, "mounts[%zu] (%s): set propagation", i, m->destination);
+    }
+  return 0;
+}
+
 int rootfs_finish (const init_args *a, keel_error **err)
 {
   const struct rc_linux *l = a->cfg->linux_;
@@ -171,6 +199,8 @@ int rootfs_finish (const init_args *a, keel_error **err)
       rc_propagation_from_name (prop, &flags);
       if (mount (NULL, "/", NULL, flags, NULL) < 0)
         return keel_err_errno (err, "linux.rootfsPropagation `%s`", prop);
+      if ((flags & MS_REC) && reapply_mount_propagation (a, err) < 0)
+        return -1;
     }
   /* config.md "Root": readonly makes the root filesystem read-only inside the container. */
   if (a->cfg->root->readonly && mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)

@@ -196,13 +196,17 @@ in_shared_ns() { unshare -m --propagation shared "$RUNTIME" "$@"; }
     bundle_set "$B" '.mounts += [{destination: ("/p/" + $p), type: "bind", source: $h, options: ["rbind", $p]}]' \
       --arg p "${p%%:*}" --arg h "$TMP/host"
   done
-  # No rootfsPropagation: a recursive one is applied to / last and would override these (as in runc).
-  bundle_set "$B" '.process.args = ["payload", "mounts"] | del(.linux.rootfsPropagation)'
-  run in_shared_ns run -b "$B" "$ID"
-  [ "$status" -eq 0 ]
-  for p in rshared:shared rslave:slave rprivate:private runbindable:unbindable; do
-    echo "${p%%:*}: $(mount_line "/p/${p%%:*}")"
-    # rshared on a bind of a slave keeps the master: shared,slave
-    [[ "$(mount_line "/p/${p%%:*}")" =~ " propagation=${p#*:}"(,slave)?$ ]]
+  # Without rootfsPropagation, then under a recursive one applied to / last, which must not override them
+  # (an rprivate root would: a slave made private has lost its master for good).
+  for root in none rslave rshared; do
+    bundle_set "$B" '.process.args = ["payload", "mounts"] | del(.linux.rootfsPropagation)'
+    [ "$root" = none ] || bundle_set "$B" '.linux.rootfsPropagation = $r' --arg r "$root"
+    run in_shared_ns run -b "$B" "$ID"
+    [ "$status" -eq 0 ]
+    for p in rshared:shared rslave:slave rprivate:private runbindable:unbindable; do
+      echo "$root ${p%%:*}: $(mount_line "/p/${p%%:*}")"
+      # rshared on a bind of a slave keeps the master: shared,slave
+      [[ "$(mount_line "/p/${p%%:*}")" =~ " propagation=${p#*:}"(,slave)?$ ]]
+    done
   done
 }
