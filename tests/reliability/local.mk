@@ -2,9 +2,9 @@
 # `make check` runs the short versions; `make check-long` the long ones (KEEL_LONG=1: 200 containers by
 # 8 workers, 1000 sequential runs, 50 killed pulls).
 RELIABILITY_SUITES = tests/reliability/hostile_bundles.bats tests/reliability/stress.bats \
-	tests/reliability/crash_pull.bats tests/reliability/crash_create.bats
+	tests/reliability/crash_pull.bats tests/reliability/crash_create.bats tests/reliability/registry_faults.bats
 TESTS += $(RELIABILITY_SUITES)
-EXTRA_DIST += $(RELIABILITY_SUITES) tests/reliability/hostile_bundles.cases
+EXTRA_DIST += $(RELIABILITY_SUITES) tests/reliability/hostile_bundles.cases tests/reliability/fault_proxy.py
 
 check-long: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(RELIABILITY_SUITES)' AM_TESTS_ENVIRONMENT="$(AM_TESTS_ENVIRONMENT) KEEL_LONG=1; export KEEL_LONG;"
