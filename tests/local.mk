@@ -1,5 +1,5 @@
 # tests/: unit tests (TAP), bats suites and fuzz targets; each area has its fragment.
-EXTRA_DIST += tests/lib
+EXTRA_DIST += tests/lib tests/RELIABILITY.md
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/runtime/local.mk
 include $(srcdir)/tests/imagetool/local.mk
