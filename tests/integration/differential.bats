@@ -65,3 +65,13 @@ compare_reports() {
     | .process.noNewPrivileges = true | .process.env += ["HOME=/home/user"] | .hostname = "diff"'
   compare_reports
 }
+
+# podman-config.json: the config.json podman 4.3 wrote into its bundle for `podman create --network none`
+# (podman's default seccomp profile, capabilities, masked/readonly paths, rlimits from containers.conf), with
+# the bind mounts of podman's own files (hosts, hostname, .containerenv, shm) and the cgroupsPath removed.
+@test "differential: a config.json captured from podman's bundle gives the same report" {
+  cp "$BATS_TEST_DIRNAME/podman-config.json" "$B/config.json"
+  compare_reports
+  grep -qx 'Seccomp=2' "$TMP/report.keel"
+  grep -qx 'RLIMIT_NOFILE.soft=1024' "$TMP/report.keel"
+}

@@ -4,4 +4,4 @@ INTEGRATION_SUITES = \
 	tests/integration/containerd.bats \
 	tests/integration/differential.bats
 TESTS += $(INTEGRATION_SUITES)
-EXTRA_DIST += $(INTEGRATION_SUITES) tests/integration/helpers.bash
+EXTRA_DIST += $(INTEGRATION_SUITES) tests/integration/helpers.bash tests/integration/podman-config.json
