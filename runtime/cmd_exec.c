@@ -1,9 +1,11 @@
 /* runtime exec: run another process in a container's namespaces and cgroup, with its exit status. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +18,16 @@
 #include "container.h"
 #include "fsutil.h"
 #include "init.h"
+#include "lsm.h"
 
 #define EXEC_USAGE "[options] ID [COMMAND [ARGS...]]"
 
 typedef struct exec_opts
 {
   const char *process_file, *cwd, *user, *pid_file, *console_socket;
+  const char *process_label, *apparmor; /* --process-label, --apparmor */
+  uint32_t *gids;                       /* --additional-gids */
+  size_t gids_len;
   char **env;  /* -e, NULL-terminated */
   char **caps; /* --cap */
   bool tty, detach, no_new_privs;
@@ -41,6 +47,29 @@ static int strv_push (char ***v, const char *s)
   nv[n + 1] = NULL;
   *v = nv;
   return nv[n] == NULL ? -1 : 0;
+}
+
+/* --additional-gids 5,7 or repeated: runc takes both. */
+static int parse_gids (const char *arg, exec_opts *o, keel_error **err)
+{
+  _cleanup_free_ char *copy = strdup (arg);
+  char *s = copy, *tok;
+  if (copy == NULL)
+    return keel_err (err, ENOMEM, "exec");
+  while ((tok = strsep (&s, ",")) != NULL)
+    {
+      char *end;
+      unsigned long v = strtoul (tok, &end, 10);
+      uint32_t *n;
+      if (*tok == '\0' || *end != '\0' || !isdigit ((unsigned char)*tok) || v > UINT32_MAX)
+        return keel_err (err, 0, "exec: --additional-gids: `%s` is not a group id", tok);
+      n = realloc (o->gids, (o->gids_len + 1) * sizeof (*n));
+      if (n == NULL)
+        return keel_err (err, ENOMEM, "exec");
+      o->gids = n;
+      o->gids[o->gids_len++] = (uint32_t)v;
+    }
+  return 0;
 }
 
 static int parse_flags (int argc, char **argv, exec_opts *o, keel_error **err)
@@ -105,26 +134,31 @@ static int parse_flags (int argc, char **argv, exec_opts *o, keel_error **err)
           return keel_err (err, 0, "exec: --preserve-fds: expected a non-negative number");
         break;
       case 'l':
+        o->process_label = optarg;
+        break;
       case 'a':
-        return keel_err (err, 0, "exec: --%s: LSM labels are not supported yet",
-                         c == 'l' ? "process-label" : "apparmor");
+        o->apparmor = optarg;
+        break;
       case 'g':
-        return keel_err (err, 0, "exec: --additional-gids: not supported yet");
+        if (parse_gids (optarg, o, err) < 0)
+          return -1;
+        break;
       case 'h':
-        runtime_verb_usage ("exec", EXEC_USAGE,
-                            "  -p, --process FILE   process.json to run instead of COMMAND\n"
-                            "  -t, --tty            allocate a pseudo-TTY\n"
-                            "  -d, --detach         do not wait for the process\n"
-                            "  --cwd DIR            working directory\n"
-                            "  -e, --env K=V        add or replace an environment variable\n"
-                            "  -u, --user UID[:GID] user to run as\n"
-                            "  --cap CAP            add a capability\n"
-                            "  --no-new-privs       set no_new_privs\n"
-                            "  --pid-file PATH      write the process's pid there\n"
-                            "  --console-socket P   send the pty master there\n"
-                            "  --preserve-fds N     pass N fds beyond stdio\n"
-                            "  --process-label L, --apparmor P, --additional-gids G\n"
-                            "                       accepted for runc compatibility; refused (not supported yet)\n");
+        runtime_verb_usage (
+            "exec", EXEC_USAGE,
+            "  -p, --process FILE   process.json to run instead of COMMAND\n"
+            "  -t, --tty            allocate a pseudo-TTY\n"
+            "  -d, --detach         do not wait for the process\n"
+            "  --cwd DIR            working directory\n"
+            "  -e, --env K=V        add or replace an environment variable\n"
+            "  -u, --user UID[:GID] user to run as\n"
+            "  --cap CAP            add a capability\n"
+            "  --no-new-privs       set no_new_privs\n"
+            "  --pid-file PATH      write the process's pid there\n"
+            "  --console-socket P   send the pty master there\n"
+            "  --preserve-fds N     pass N fds beyond stdio\n"
+            "  --process-label L, --apparmor P, --additional-gids G\n"
+            "                       SELinux label, AppArmor profile, extra groups (GID[,GID...], repeatable)\n");
         return 1;
       default:
         return keel_err (err, 0, "exec: unknown option `%s` (usage: runtime exec %s)", argv[optind - 1], EXEC_USAGE);
@@ -161,6 +195,36 @@ static int set_env (struct rc_process *p, const char *kv, keel_error **err)
   return 0;
 }
 
+static int replace_str (char **field, const char *value, keel_error **err)
+{
+  char *v = strdup (value);
+  if (v == NULL)
+    return keel_err (err, ENOMEM, "exec");
+  free (*field);
+  *field = v;
+  return 0;
+}
+
+/* runc's exec flags for process.selinuxLabel, process.apparmorProfile and
+ * process.user.additionalGids (added to those of the process). */
+static int set_labels_and_groups (struct rc_process *p, const exec_opts *o, keel_error **err)
+{
+  if (o->process_label != NULL && replace_str (&p->selinux_label, o->process_label, err) < 0)
+    return -1;
+  if (o->apparmor != NULL && replace_str (&p->apparmor_profile, o->apparmor, err) < 0)
+    return -1;
+  if (o->gids_len > 0)
+    {
+      uint32_t *n = realloc (p->user.additional_gids, (p->user.additional_gids_len + o->gids_len) * sizeof (*n));
+      if (n == NULL)
+        return keel_err (err, ENOMEM, "exec");
+      memcpy (n + p->user.additional_gids_len, o->gids, o->gids_len * sizeof (*n));
+      p->user.additional_gids = n;
+      p->user.additional_gids_len += o->gids_len;
+    }
+  return 0;
+}
+
 static int customise (struct rc_process *p, const exec_opts *o, char **args, keel_error **err)
 {
   if (args != NULL && args[0] != NULL)
@@ -191,6 +255,8 @@ static int customise (struct rc_process *p, const exec_opts *o, char **args, kee
     }
   if (o->tty)
     p->terminal = true;
+  if (set_labels_and_groups (p, o, err) < 0)
+    return -1;
   if (o->no_new_privs)
     p->no_new_privileges = true;
   for (char **c = o->caps; c != NULL && *c != NULL; c++)
@@ -243,6 +309,8 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
 
   if (p->terminal && o->console_socket == NULL && o->detach)
     return keel_err (err, 0, "--tty with --detach needs --console-socket");
+  if (lsm_check (p, NULL, err) < 0)
+    return -1;
   /* The container's seccomp profile applies to exec'd processes too. */
   if (cfg->linux_ != NULL && cfg->linux_->seccomp != NULL)
     {
@@ -367,5 +435,6 @@ int cmd_exec (runtime_globals *g, int argc, char **argv, keel_error **err)
 out_flags:
   keel_strv_freep (&o.env);
   keel_strv_freep (&o.caps);
+  free (o.gids);
   return r < 0 ? -1 : r;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "lsm.h"
 
 #define SYNC_MAX 65536
 
@@ -177,12 +178,29 @@ static int wait_for_start (const init_args *a, keel_error **err)
   return 0;
 }
 
+/* CVE-2019-5736: until it execs the user process, this clone of the runtime
+ * must not be reachable through /proc/<pid>/exe (the runtime binary) or
+ * /proc/<pid>/mem from the container. Non-dumpable, ptrace access (and with it
+ * those files) needs CAP_SYS_PTRACE over the runtime's user namespace, the
+ * host's. execve makes the user process dumpable again. The
+ * create init does this only after SYNC_GO: the parent (or newuidmap, when
+ * rootless) must still open its /proc/<pid>/uid_map, which becomes root's. */
+static int make_undumpable (keel_error **err)
+{
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return keel_err_errno (err, "prctl(PR_SET_DUMPABLE)");
+  return 0;
+}
+
 static int container_setup (const init_args *a, char **state_json, keel_error **err)
 {
   const struct runtime_config *cfg = a->cfg;
   unsigned long clone_flags = 0, unshare_flags = 0;
 
-  if (sync_expect (a->sync_fd, SYNC_GO, NULL, NULL, err) < 0)
+  if (sync_expect (a->sync_fd, SYNC_GO, NULL, NULL, err) < 0 || make_undumpable (err) < 0)
+    return -1;
+  /* Before any mount: a label the host cannot apply fails create (lsm.h). */
+  if (lsm_check (a->process, cfg->linux_ != NULL ? cfg->linux_->mount_label : NULL, err) < 0)
     return -1;
   if (ns_clone_flags (cfg, &clone_flags, &unshare_flags, err) < 0)
     return -1;
@@ -236,7 +254,7 @@ int init_container_main (void *arg)
   close (a->sync_fd);
   /* From here on the parent may be gone: errors go to the process's stderr. */
   if (wait_for_start (a, &err) < 0 || hooks_run (a->cfg, RC_HOOK_START_CONTAINER, state_json, &err) < 0
-      || process_exec (a->process, a->listen_fds, &err) < 0)
+      || lsm_apply_exec (a->process, &err) < 0 || process_exec (a->process, a->listen_fds, &err) < 0)
     {
       fprintf (stderr, "runtime: start: %s\n", err->msg);
       keel_error_free (err);
@@ -251,7 +269,8 @@ int init_exec_main (void *arg)
   keel_error *err = NULL;
 
   syscall (SYS_close_range, 3 + a->keep_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (sync_expect (a->sync_fd, SYNC_GO, NULL, NULL, &err) < 0)
+  /* Before it joins anything: the container's processes are already there. */
+  if (make_undumpable (&err) < 0 || sync_expect (a->sync_fd, SYNC_GO, NULL, NULL, &err) < 0)
     return child_fail (a->sync_fd, err);
   if (ns_join_paths (a->cfg, false, &err) < 0)
     return child_fail (a->sync_fd, err);
@@ -261,7 +280,7 @@ int init_exec_main (void *arg)
     return child_fail (a->sync_fd, err);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     return child_fail (a->sync_fd, err);
-  if (process_exec (a->process, a->listen_fds, &err) < 0)
+  if (lsm_apply_exec (a->process, &err) < 0 || process_exec (a->process, a->listen_fds, &err) < 0)
     {
       /* The parent waits for exec (cloexec sync fd closes) or this message. */
       return child_fail (a->sync_fd, err) ? 127 : 127;

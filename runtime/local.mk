@@ -8,7 +8,7 @@ runtime_runtime_SOURCES = \
 	runtime/cgroup.c runtime/cgroup.h runtime/init.c runtime/init.h runtime/namespaces.c runtime/rootfs.c \
 	runtime/userns.c runtime/userns.h \
 	runtime/mounts.c runtime/devices.c runtime/process.c runtime/caps.c runtime/rlimits.c runtime/hooks.c \
-	runtime/terminal.c
-runtime_runtime_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFLAGS)
+	runtime/terminal.c runtime/selfexe.c runtime/selfexe.h runtime/lsm.c runtime/lsm.h
+runtime_runtime_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFLAGS) $(SELINUX_CFLAGS)
 # runtime/seccomp.mk builds runtime/libseccompfilter.a (linux.seccomp).
-runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a $(SPEC_LIBS) $(CAP_LIBS) $(SECCOMP_LIBS)
+runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a $(SPEC_LIBS) $(CAP_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS)

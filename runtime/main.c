@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "runtime.h"
 #include "runtime_state.h"
+#include "selfexe.h"
 #include "state_dir.h"
 
 static const struct verb
@@ -195,6 +196,11 @@ int main (int argc, char **argv)
             keel_err (&err, 0, "%s: --systemd-cgroup: the systemd cgroup driver is not implemented yet", verbs[i].name);
             status = -1;
           }
+        /* Verbs that put a runtime clone into a container first re-execute from a sealed copy (selfexe.h). */
+        else if ((strcmp (verbs[i].name, "create") == 0 || strcmp (verbs[i].name, "run") == 0
+                  || strcmp (verbs[i].name, "exec") == 0)
+                 && selfexe_seal (argv, &err) < 0)
+          status = -1;
         else
           status = verbs[i].fn (&g, sub_argc, sub_argv, &err);
         if (status < 0)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "lsm.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -414,7 +415,11 @@ static int mount_one (const init_args *a, int rootfd, const struct rc_mount *m, 
     }
   else
     {
-      int r = mount (source != NULL ? source : type, target, type, flags, data);
+      int r;
+      /* config-linux.md "mountLabel" (SELinux). */
+      if (lsm_mount_data (a->cfg->linux_ != NULL ? a->cfg->linux_->mount_label : NULL, type, &data, err) < 0)
+        return -1;
+      r = mount (source != NULL ? source : type, target, type, flags, data);
       /* sysfs cannot be mounted without a new network namespace: bind the host's, like runc. */
       if (r < 0 && errno == EPERM && type != NULL && strcmp (type, "sysfs") == 0)
         r = mount ("/sys", target, NULL, MS_BIND | MS_REC, NULL);

@@ -27,6 +27,16 @@ static int set_oom_score_adj (const struct rc_process *p, keel_error **err)
     return 0;
   snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
   fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  /* Non-dumpable (init.c), our /proc files belong to the host's root, which
+   * a user namespace's root is not: dumpable just for the open. The process
+   * still holds all its capabilities here, so the container cannot use the
+   * moment to reach it. */
+  if (fd < 0 && errno == EACCES && prctl (PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
+    {
+      prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+      fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
   if (fd < 0 || write (fd, buf, strlen (buf)) < 0)
     return keel_err_errno (err, "process.oomScoreAdj: write %s", buf);
   return 0;
@@ -160,6 +170,23 @@ static int join_session_keyring (const init_args *a, keel_error **err)
   return 0;
 }
 
+/* CVE-2024-21626: the cwd is resolved inside the container's root and never
+ * through a /proc magic link, so "/proc/self/fd/N" cannot name a directory
+ * the runtime (or the caller, through --preserve-fds) holds outside it. */
+static int change_dir (const char *cwd, keel_error **err)
+{
+  _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int dir = -1;
+
+  if (root < 0)
+    return keel_err_errno (err, "process.cwd: open /");
+  if (resolve_in_root (root, cwd, false, false, &dir, err) < 0)
+    return keel_err_prefix (err, "process.cwd");
+  if (fchdir (dir) < 0)
+    return keel_err_errno (err, "process.cwd: chdir `%s`", cwd);
+  return 0;
+}
+
 int process_apply (const init_args *a, keel_error **err)
 {
   const struct rc_process *p = a->process;
@@ -170,8 +197,8 @@ int process_apply (const init_args *a, keel_error **err)
   if (set_personality (pers, err) < 0 || set_oom_score_adj (p, err) < 0 || rlimits_apply (p, err) < 0
       || set_io_sched (p, err) < 0)
     return -1;
-  if (p->cwd != NULL && chdir (p->cwd) < 0)
-    return keel_err_errno (err, "process.cwd: chdir `%s`", p->cwd);
+  if (p->cwd != NULL && change_dir (p->cwd, err) < 0)
+    return -1;
   /* Without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
    * while still root, as runc does (the profile must then allow the rest). */
   if (!p->no_new_privileges && load_seccomp (a, err) < 0)

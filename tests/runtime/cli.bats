@@ -62,10 +62,10 @@ teardown() { rm -rf "$TMP"; }
   echo "$output" | jq -e '.linux.namespaces | index("time") != null and index("cgroup") != null'
   echo "$output" | jq -e '.linux.capabilities | index("CAP_SYS_ADMIN") != null'
   echo "$output" | jq -e '.mountOptions | index("rbind") != null and index("rro") != null'
-  # placement only: no cgroup v2 device support; seccomp through libseccomp; no LSMs yet
+  # placement only: no cgroup v2 device support; seccomp through libseccomp; LSM support is built in (features.md)
   echo "$output" | jq -e '.linux.cgroup.v1 == true and .linux.cgroup.v2 == false'
   echo "$output" | jq -e '.linux.seccomp.enabled == true and (.linux.seccomp.actions | index("SCMP_ACT_ERRNO") != null)'
-  echo "$output" | jq -e '.linux.apparmor.enabled == false and .linux.selinux.enabled == false'
+  echo "$output" | jq -e '.linux.apparmor.enabled == true and .linux.selinux.enabled == true'
 }
 
 @test "cli: --systemd-cgroup is accepted but refused until the driver exists" {
