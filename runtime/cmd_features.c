@@ -109,8 +109,6 @@ int cmd_features (runtime_globals *g, int argc, char **argv, keel_error **err)
       caps[n++] = strdup (rc_capability_name (i));
   f.capabilities = caps;
   f.seccomp_enabled = true;
-  /* runtime/idmap.c: bind mounts idmapped with mount_setattr where the kernel has it. */
-  f.mount_idmap = idmap_kernel_supported ();
   /* features.md: whether support is compiled in, not whether the host runs the LSM (lsm.c). */
   f.apparmor = true;
   f.selinux = true;
