@@ -9,6 +9,7 @@ VM_SUITES = \
 	tests/vm/vm.bats \
 	tests/vm/guest.vmbats \
 	tests/vm/runtime.vmbats \
-	tests/vm/cgroup.vmbats
+	tests/vm/cgroup.vmbats \
+	tests/vm/cgroup-freeze.vmbats
 TESTS += $(VM_SUITES)
 EXTRA_DIST += $(VM_SUITES) tests/vm/guest-env.bats
