@@ -308,11 +308,11 @@ static void add_rule (struct rc_device_cgroup *v, size_t *n, bool allow, const c
  * the config's rules too, so the default spec's leading deny-all cannot
  * shadow /dev/null. */
 static int devices_bpf_full (const cgroup_set *cg, const struct runtime_config *cfg, const struct rc_resources *r,
-                             keel_error **err)
+                             const struct rc_device_cgroup *extra, size_t nextra, keel_error **err)
 {
   size_t nconf = r != NULL ? r->devices_len : 0, ndev = cfg->linux_ != NULL ? cfg->linux_->devices_len : 0;
   size_t ndef = sizeof (default_allowed) / sizeof (default_allowed[0]), n = 0;
-  _cleanup_free_ struct rc_device_cgroup *v = calloc (1 + nconf + ndef + ndev, sizeof (*v));
+  _cleanup_free_ struct rc_device_cgroup *v = calloc (1 + nconf + ndef + ndev + nextra, sizeof (*v));
   _cleanup_close_ int fd = -1;
 
   if (v == NULL)
@@ -328,6 +328,9 @@ static int devices_bpf_full (const cgroup_set *cg, const struct runtime_config *
       if (strcmp (d->type, "p") != 0)
         add_rule (v, &n, true, strcmp (d->type, "b") == 0 ? "b" : "c", d->major, d->minor);
     }
+  /* Rules given to `update` come last: they must win over the container's own. */
+  for (size_t i = 0; i < nextra; i++)
+    v[n++] = extra[i];
   fd = open (cg->paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return keel_err_errno (err, "open `%s`", cg->paths[0]);
@@ -352,7 +355,7 @@ int cgroup_create (cgroup_set *cg, const struct runtime_config *cfg, keel_error 
     }
   if (r != NULL && cgroup_apply_resources (cg, r, false, err) < 0)
     return -1;
-  return cg->unified_only ? devices_bpf_full (cg, cfg, r, err) : 0;
+  return cg->unified_only ? devices_bpf_full (cg, cfg, r, NULL, 0, err) : 0;
 }
 
 int cgroup_enter (const cgroup_set *cg, pid_t pid, keel_error **err)
@@ -457,7 +460,14 @@ int cgroup_update (const cgroup_set *cg, const struct runtime_config *cfg, const
     return 0;
   /* v2: the program is replaced whole, so it is built from everything the container may use. */
   if (cg->unified_only)
-    return devices_bpf_full (cg, cfg, merged, err);
+    {
+      /* MERGED's devices are config.json's followed by every update's, in order. */
+      const struct rc_resources *conf = cfg->linux_ != NULL ? cfg->linux_->resources : NULL;
+      size_t nconf = conf != NULL ? conf->devices_len : 0;
+      if (merged->devices_len < nconf)
+        nconf = merged->devices_len;
+      return devices_bpf_full (cg, cfg, conf, merged->devices + nconf, merged->devices_len - nconf, err);
+    }
   for (size_t i = 0; cg->paths[i] != NULL; i++)
     if (is_mount_of (cg->mountpoints[i], "devices")
         && devices_v1_rules (cg->paths[i], r->devices, r->devices_len, err) < 0)
