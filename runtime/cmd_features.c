@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "idmap.h"
 #include "runtime.h"
 #include "runtime_config.h"
 #include "runtime_state.h"
@@ -14,6 +15,8 @@
 static const char *const hooks[]
     = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
 /* Exactly the options mounts.c understands (plus propagation). */
+/* One option a line, as the list grows. */
+/* clang-format off */
 static const char *const mount_options[] = {
   "async",
   "atime",
@@ -23,6 +26,7 @@ static const char *const mount_options[] = {
   "diratime",
   "dirsync",
   "exec",
+  "idmap",
   "iversion",
   "lazytime",
   "loud",
@@ -46,6 +50,7 @@ static const char *const mount_options[] = {
   "relatime",
   "remount",
   "rexec",
+  "ridmap",
   "rnoatime",
   "rnodev",
   "rnodiratime",
@@ -76,6 +81,7 @@ static const char *const mount_options[] = {
   "unbindable",
   NULL,
 };
+/* clang-format on */
 static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
 static const char *const annotations[] = { "org.keel.version", PACKAGE_VERSION, NULL };
 
@@ -109,6 +115,8 @@ int cmd_features (runtime_globals *g, int argc, char **argv, keel_error **err)
       caps[n++] = strdup (rc_capability_name (i));
   f.capabilities = caps;
   f.seccomp_enabled = true;
+  /* runtime/idmap.c: bind mounts idmapped with mount_setattr where the kernel has it. */
+  f.mount_idmap = idmap_kernel_supported ();
   /* features.md: whether support is compiled in, not whether the host runs the LSM (lsm.c). */
   f.apparmor = true;
   f.selinux = true;

@@ -23,7 +23,9 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "init.h"
+#include "idmap.h"
 #include "timefmt.h"
+#include "userns.h"
 #include "userns.h"
 
 unsigned long long proc_starttime (pid_t pid, bool *zombie)
@@ -131,6 +133,7 @@ typedef struct create_ctx
   int fifo_fd;
   int cgroup_fd; /* pure v2: the cgroup the init is cloned into */
   struct seccomp_program *seccomp;
+  int *idmap_fds;   /* idmap.h: one per mount, inherited by the init */
   char created[64]; /* RFC 3339, fixed when create begins */
 } create_ctx;
 
@@ -375,11 +378,14 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
                    .process = c->cfg->process,
                    .seccomp = c->seccomp };
   ns_clone_flags (c->cfg, &clone_flags, &unshare_flags, err);
-  if (ns_prepare_parent (c->cfg, err) < 0)
+  /* Idmapped mounts need the runtime's privilege over their sources: made
+   * here, attached by the init inside its user namespace. */
+  if (idmap_prepare (c->cfg, c->bundle, &c->idmap_fds, err) < 0 || ns_prepare_parent (c->cfg, err) < 0)
     {
       close (sv[1]);
       return -1;
     }
+  a.idmap_fds = c->idmap_fds;
   /* The child must not hold the container lock while it waits for `start`. */
   a.lock_fd = c->sd.dirfd;
   /* Pure v2: CLONE_INTO_CGROUP; v1/hybrid hosts get cgroup_enter in drive_child. */
@@ -464,6 +470,7 @@ out:
   if (c.have_sd)
     state_dir_close (&c.sd);
   cgroup_set_free (&c.cg);
+  idmap_close (c.idmap_fds, c.cfg != NULL ? c.cfg->mounts_len : 0);
   runtime_config_free (c.cfg);
   seccomp_program_free (c.seccomp);
   free (c.bundle);

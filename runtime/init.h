@@ -47,6 +47,7 @@ typedef struct init_args
   char **cgroup_paths; /* for mounting the container's own cgroups */
   const struct rc_process *process;
   const struct seccomp_program *seccomp; /* compiled by the parent; NULL without linux.seccomp */
+  const int *idmap_fds; /* per mount: a detached idmapped tree to attach, or -1 (idmap.h); NULL when none */
 } init_args;
 
 /* clone3 with FLAGS (and the parent's setns/unshare for pid and time

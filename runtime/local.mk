@@ -6,6 +6,7 @@ runtime_runtime_SOURCES = \
 	runtime/cmd_delete.c runtime/cmd_list.c runtime/cmd_spec.c runtime/cmd_features.c runtime/cmd_exec.c \
 	runtime/container.c runtime/container.h runtime/state_dir.c runtime/state_dir.h \
 	runtime/cgroup.c runtime/cgroup.h runtime/init.c runtime/init.h runtime/namespaces.c runtime/rootfs.c \
+	runtime/userns.c runtime/userns.h runtime/idmap.c runtime/idmap.h \
 	runtime/userns.c runtime/userns.h \
 	runtime/mounts.c runtime/devices.c runtime/process.c runtime/caps.c runtime/rlimits.c runtime/hooks.c \
 	runtime/terminal.c runtime/selfexe.c runtime/selfexe.h runtime/lsm.c runtime/lsm.h

@@ -127,8 +127,9 @@ int mount_parse_options (char **options, unsigned long *flags, unsigned long *cl
           }
       if (!done && rc_propagation_from_name (*o, &p) == 0)
         *prop = p, done = true;
+      /* config.md "Mounts": done by idmap.c before the clone; not filesystem data. */
       if (!done && (strcmp (*o, "idmap") == 0 || strcmp (*o, "ridmap") == 0))
-        return keel_err (err, 0, "mount option `%s` is not supported yet", *o);
+        done = true;
       /* Anything else is filesystem data (size=, mode=, newinstance, ...), as runc does. */
       if (!done && append_data (data, *o, err) < 0)
         return -1;
@@ -406,8 +407,11 @@ static int mount_one (const init_args *a, int rootfd, const struct rc_mount *m, 
     return -1;
   if (bind)
     {
-      if (mount (source, target, NULL, flags & (MS_BIND | MS_REC), NULL) < 0)
-        return keel_err_errno (err, "bind `%s`", source);
+      /* An idmapped copy of the source, made by the runtime (idmap.h), is attached instead. */
+      int idfd = a->idmap_fds != NULL ? a->idmap_fds[index] : -1;
+      if (idfd >= 0 ? syscall (SYS_move_mount, idfd, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
+                    : mount (source, target, NULL, flags & (MS_BIND | MS_REC), NULL) < 0)
+        return keel_err_errno (err, "bind `%s`%s", source, idfd >= 0 ? " (idmapped)" : "");
       if (reresolve (rootfd, m->destination, &dfd, &target, err) < 0)
         return -1;
       if ((flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0 && remount_bind (target, flags & ~MS_REC, err) < 0)
@@ -431,7 +435,6 @@ static int mount_one (const init_args *a, int rootfd, const struct rc_mount *m, 
   if (prop != 0 && mount (NULL, target, NULL, prop, NULL) < 0)
     return keel_err_errno (err, "set propagation");
   return set_rec_attrs (target, rset, rclear, err);
-  (void)index;
 }
 
 int mounts_apply (const init_args *a, int rootfd, keel_error **err)

@@ -111,7 +111,7 @@ static int run_helper (const char *tool, pid_t pid, const struct rc_id_mapping *
   return 0;
 }
 
-static int write_one (pid_t pid, bool gid, const struct rc_id_mapping *m, size_t n, keel_error **err)
+int userns_write_id_map (pid_t pid, bool gid, const struct rc_id_mapping *m, size_t n, keel_error **err)
 {
   _cleanup_free_ char *text = NULL;
 
@@ -135,9 +135,9 @@ int userns_write_maps (const struct runtime_config *cfg, pid_t pid, keel_error *
   if (l == NULL)
     return 0;
   /* config-linux.md "User namespace mappings": written by the runtime for the new user namespace. */
-  if (write_one (pid, false, l->uid_mappings, l->uid_mappings_len, err) < 0)
+  if (userns_write_id_map (pid, false, l->uid_mappings, l->uid_mappings_len, err) < 0)
     return keel_err_prefix (err, "linux.uidMappings");
-  if (write_one (pid, true, l->gid_mappings, l->gid_mappings_len, err) < 0)
+  if (userns_write_id_map (pid, true, l->gid_mappings, l->gid_mappings_len, err) < 0)
     return keel_err_prefix (err, "linux.gidMappings");
   return 0;
 }
