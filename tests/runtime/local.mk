@@ -13,6 +13,10 @@ TESTS += $(RUNTIME_SUITES)
 EXTRA_DIST += $(RUNTIME_SUITES) tests/runtime/helpers.bash tests/runtime/console_recv.py
 
 # User namespaces as an unprivileged user, idmapped mounts.
+TESTS += tests/runtime/rootless.bats tests/runtime/idmap.bats tests/runtime/userns.bats
+EXTRA_DIST += tests/runtime/rootless.bats tests/runtime/idmap.bats tests/runtime/userns.bats
+
+# User namespaces as an unprivileged user, idmapped mounts.
 TESTS += tests/runtime/rootless.bats tests/runtime/idmap.bats
 EXTRA_DIST += tests/runtime/rootless.bats tests/runtime/idmap.bats
 
