@@ -16,14 +16,6 @@ EXTRA_DIST += $(RUNTIME_SUITES) tests/runtime/helpers.bash tests/runtime/console
 TESTS += tests/runtime/rootless.bats tests/runtime/idmap.bats tests/runtime/userns.bats
 EXTRA_DIST += tests/runtime/rootless.bats tests/runtime/idmap.bats tests/runtime/userns.bats
 
-# User namespaces as an unprivileged user, idmapped mounts.
-TESTS += tests/runtime/rootless.bats tests/runtime/idmap.bats
-EXTRA_DIST += tests/runtime/rootless.bats tests/runtime/idmap.bats
-
-# User namespaces as an unprivileged user, idmapped mounts.
-TESTS += tests/runtime/rootless.bats
-EXTRA_DIST += tests/runtime/rootless.bats
-
 # cve.bats: a static attacker run inside containers (no libc there), built like tests/payload.
 check_PROGRAMS += tests/runtime/exe-attacker
 tests_runtime_exe_attacker_SOURCES = tests/runtime/exe-attacker.c
