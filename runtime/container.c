@@ -26,7 +26,6 @@
 #include "idmap.h"
 #include "timefmt.h"
 #include "userns.h"
-#include "userns.h"
 
 unsigned long long proc_starttime (pid_t pid, bool *zombie)
 {

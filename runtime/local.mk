@@ -7,7 +7,6 @@ runtime_runtime_SOURCES = \
 	runtime/container.c runtime/container.h runtime/state_dir.c runtime/state_dir.h \
 	runtime/cgroup.c runtime/cgroup.h runtime/init.c runtime/init.h runtime/namespaces.c runtime/rootfs.c \
 	runtime/userns.c runtime/userns.h runtime/idmap.c runtime/idmap.h \
-	runtime/userns.c runtime/userns.h \
 	runtime/mounts.c runtime/devices.c runtime/process.c runtime/caps.c runtime/rlimits.c runtime/hooks.c \
 	runtime/terminal.c runtime/selfexe.c runtime/selfexe.h runtime/lsm.c runtime/lsm.h
 runtime_runtime_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFLAGS) $(SELINUX_CFLAGS)
