@@ -35,7 +35,7 @@ loop_dev() {
     # runc's conversion: 1 + (500 - 10) * 9999 / 990
     grep -q "^default 4950$" "/sys/fs/cgroup$CGP/io.weight"
   fi
-  run "$RUNTIME" update -r - "$ID" <<<'{"blockIO": {"throttleWriteIopsDevice": [{"major": 7, "minor": 0, "rate": 100}]}}'
+  run "$RUNTIME" update -r - "$ID" <<<'{"blockIO": {"throttleWriteIOPSDevice": [{"major": 7, "minor": 0, "rate": 100}]}}'
   echo "$output"
   [ "$status" -eq 0 ]
   cat "/sys/fs/cgroup$CGP/io.max"
