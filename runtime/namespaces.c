@@ -70,11 +70,23 @@ static bool is_current_userns (int fd)
   return fstat (fd, &a) == 0 && stat ("/proc/self/ns/user", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-static int join_one (const struct rc_namespace *n, keel_error **err)
+/* Whether namespace N is one this ns_join_paths call joins (see below). */
+static bool joined_here (const struct rc_namespace *n, bool pid_and_time)
 {
-  _cleanup_close_ int fd = -1;
-  if (open_ns (n, &fd, err) < 0)
-    return -1;
+  bool parent_kind = n->type == RC_NS_PID || n->type == RC_NS_TIME;
+  bool rootless_user = pid_and_time && n->type == RC_NS_USER && geteuid () != 0;
+  return n->path != NULL && (parent_kind == pid_and_time || rootless_user);
+}
+
+static void close_fds (int *fds, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+}
+
+static int setns_one (const struct rc_namespace *n, int fd, keel_error **err)
+{
   if (n->type == RC_NS_USER && is_current_userns (fd))
     return 0;
   if (setns (fd, rc_namespace_clone_flag (n->type)) < 0)
@@ -85,23 +97,33 @@ static int join_one (const struct rc_namespace *n, keel_error **err)
 int ns_join_paths (const struct runtime_config *cfg, bool pid_and_time, keel_error **err)
 {
   const struct rc_linux *l = cfg->linux_;
+  size_t len = l != NULL ? l->namespaces_len : 0;
+  int fds[RC_NS_COUNT];
+  int ret = 0;
 
+  if (len > RC_NS_COUNT)
+    return keel_err (err, 0, "linux.namespaces: more than %d entries", RC_NS_COUNT);
+  /* Open every path before joining any: after setns into the mount
+   * namespace, /proc/<pid>/ns/... would be looked up in the container's
+   * /proc (exec names the target's namespaces that way). */
+  for (size_t i = 0; i < len; i++)
+    {
+      fds[i] = -1;
+      if (joined_here (&l->namespaces[i], pid_and_time) && open_ns (&l->namespaces[i], &fds[i], err) < 0)
+        {
+          close_fds (fds, i);
+          return -1;
+        }
+    }
   /* The user namespace first: it owns the others and grants the rights to
    * join them. Rootless, only it can let the parent join pid and time
    * namespaces, so the parent joins it too (the child inherits it). */
-  for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; l != NULL && i < l->namespaces_len; i++)
-      {
-        const struct rc_namespace *n = &l->namespaces[i];
-        bool parent_kind = n->type == RC_NS_PID || n->type == RC_NS_TIME;
-        bool rootless_user = pid_and_time && n->type == RC_NS_USER && geteuid () != 0;
-        if (n->path == NULL || (parent_kind != pid_and_time && !rootless_user)
-            || (pass == 0) != (n->type == RC_NS_USER))
-          continue;
-        if (join_one (n, err) < 0)
-          return -1;
-      }
-  return 0;
+  for (int pass = 0; pass < 2 && ret == 0; pass++)
+    for (size_t i = 0; i < len && ret == 0; i++)
+      if (fds[i] >= 0 && (pass == 0) == (l->namespaces[i].type == RC_NS_USER))
+        ret = setns_one (&l->namespaces[i], fds[i], err);
+  close_fds (fds, len);
+  return ret;
 }
 
 static int write_time_offsets (const struct rc_time_offsets *t, keel_error **err)

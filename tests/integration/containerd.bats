@@ -176,8 +176,10 @@ check_detached() {
 # `ctr task exec -t` wants a terminal on its own stdin: script(1) gives it one.
 exec_with_tty() {
   script -qec "ctr --address $CTRD_DIR/containerd.sock --namespace $CTRD_NS task exec --fifo-dir $CTRD_DIR/fifo -t --exec-id $2 $1 \
-    sh -c 'test -t 0 && test -t 1 && echo tty; tty'" /dev/null </dev/null | tr -d '\r\0'
+    sh -c 'test -t 0 && test -t 1 && echo tty; tty'" /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g' | grep -v 'resize pty' || true
 }
+# ctr itself may print "resize pty ... cannot resize a stopped container" (with either runtime: the process exits
+# before ctr resizes it), sometimes after a literal ^@ echoed by script's pty; neither is the container's output.
 
 check_exec() {
   local id="cr-exec-$2" rc=0
@@ -195,10 +197,7 @@ check_exec() {
 }
 
 @test "ctr task exec: output, exit code, --user/--cwd, -t through a terminal, stdin, as with runc" {
-  # runtime exec joins the config's namespaces in order, opening each /proc/PID/ns/TYPE path just before its
-  # setns: ctr lists mount before network, so /proc/PID is then looked up in the container's /proc.
-  KNOWN_BUG_PATTERN='open network namespace `/proc/[0-9]*/ns/net`: No such file'
-  KNOWN_BUG_REASON='exec: ns_join_paths (runtime/namespaces.c) opens /proc/PID/ns/net after joining the mount namespace'
+  # ctr lists mount before network: runtime exec must open every /proc/PID/ns/TYPE before its first setns.
   same_on_both check_exec
   [ "$output" = "$(printf '%s\n' out err exec-rc=5 '1000 /tmp' no-tty tty /dev/pts/N piped \
     'task cr-exec-LABEL exit with non-zero exit code 137')" ]

@@ -85,3 +85,15 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   run "$RUNTIME" exec "$ID" payload fds 3</dev/null
   ! grep -q '^fd.3=' <<<"$output"
 }
+
+@test "exec: namespaces listed with mount before network are all joined (containerd's order)" {
+  "$RUNTIME" delete -f "$ID"
+  bundle_set "$B" '.linux.namespaces = [{"type":"pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},{"type":"network"}]'
+  "$RUNTIME" run -d -b "$B" --pid-file "$TMP/pid" "$ID"
+  PID=$(cat "$TMP/pid")
+  run "$RUNTIME" exec "$ID" payload ns
+  [ "$status" -eq 0 ]
+  for ns in pid net ipc uts mnt; do
+    has "ns.$ns=$(stat -L -c %i "/proc/$PID/ns/$ns")"
+  done
+}
