@@ -9,7 +9,8 @@ EXTRA_DIST += tests/imagetool/archive.bats
 
 # a real Debian rootfs (tests/lib/debian.bash, cached in /var/tmp/keel-test-cache): umoci and imagetool unpack agree.
 TESTS += tests/imagetool/debian_golden.bats
-EXTRA_DIST += tests/imagetool/debian_golden.bats tests/lib/debian.bash
+TESTS += tests/imagetool/debian_e2e.bats
+EXTRA_DIST += tests/imagetool/debian_golden.bats tests/imagetool/debian_e2e.bats tests/lib/debian.bash
 
 # rootless unpack as a real unprivileged user (useradd/userdel around the suite), against umoci --rootless.
 TESTS += tests/imagetool/rootless.bats
