@@ -247,7 +247,8 @@ int init_container_main (void *arg)
   /* Modes of devices and directories we create are meant literally; the
    * process's umask is set later from process.user.umask. */
   umask (0);
-  if (container_setup (a, &state_json, &err) < 0)
+  /* A missing or non-executable args[0] fails create (as runc), not start. */
+  if (container_setup (a, &state_json, &err) < 0 || process_check_exec (a->process, &err) < 0)
     return child_fail (a->sync_fd, err);
   if (sync_send (a->sync_fd, SYNC_READY, NULL, -1, &err) < 0)
     return child_fail (a->sync_fd, err);

@@ -86,6 +86,8 @@ int caps_drop_bounding (const struct rc_process *p, keel_error **err);
 int rlimits_apply (const struct rc_process *p, keel_error **err);
 /* Find ARGS[0] on the process's PATH (inside the container) and execve; returns only on error. */
 int process_exec (const struct rc_process *p, int listen_fds, keel_error **err);
+/* runc's create-time check: args[0] resolves (container PATH) to an executable file. */
+int process_check_exec (const struct rc_process *p, keel_error **err);
 /* hooks.c: run one kind of hook with STATE_JSON on stdin, honouring timeouts. */
 int hooks_run (const struct runtime_config *cfg, enum rc_hook_kind kind, const char *state_json, keel_error **err);
 

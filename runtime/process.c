@@ -251,6 +251,25 @@ static char *lookup (const char *name, char **env)
   return NULL;
 }
 
+int process_check_exec (const struct rc_process *p, keel_error **err)
+{
+  _cleanup_free_ char *exe = NULL;
+  struct stat st;
+
+  if (p->args == NULL || p->args[0] == NULL)
+    return keel_err (err, 0, "process.args: empty");
+  exe = lookup (p->args[0], p->env);
+  /* Worded as runc words them: podman maps "executable file not found" and
+   * "no such file or directory" to exit 127, "permission denied" to 126. */
+  if (exe == NULL)
+    return keel_err (err, 0, "exec `%s`: executable file not found in $PATH", p->args[0]);
+  if (stat (exe, &st) < 0)
+    return keel_err_errno (err, "exec `%s`", exe);
+  if (!S_ISREG (st.st_mode) || access (exe, X_OK) < 0)
+    return keel_err (err, 0, "exec `%s`: permission denied", exe);
+  return 0;
+}
+
 int process_exec (const struct rc_process *p, int listen_fds, keel_error **err)
 {
   _cleanup_free_ char *exe = NULL;
@@ -276,7 +295,7 @@ int process_exec (const struct rc_process *p, int listen_fds, keel_error **err)
     }
   exe = lookup (p->args[0], env);
   if (exe == NULL)
-    return keel_err (err, ENOENT, "exec `%s`: not found in $PATH", p->args[0]);
+    return keel_err (err, 0, "exec `%s`: executable file not found in $PATH", p->args[0]);
   execve (exe, p->args, env);
   return keel_err_errno (err, "exec `%s`", exe);
 }

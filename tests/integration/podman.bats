@@ -98,11 +98,14 @@ check_exit_codes() {
   rc=0
   pod_run "$1" --rm "$POD_IMAGE" /nonexistent 2>/dev/null || rc=$?
   echo "missing-binary=$rc"
+  rc=0
+  pod_run "$1" --rm "$POD_IMAGE" /etc/passwd 2>/dev/null || rc=$?
+  echo "not-executable=$rc"
 }
 
-@test "podman run: non-zero exit and a missing binary give the reference exit codes" {
+@test "podman run: non-zero exit, a missing and a non-executable binary give the reference exit codes" {
   same_on_both check_exit_codes
-  [ "$output" = "$(printf '%s\n' exit=42 missing-binary=127)" ]
+  [ "$output" = "$(printf '%s\n' exit=42 missing-binary=127 not-executable=126)" ]
 }
 
 check_detached() {

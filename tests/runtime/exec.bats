@@ -61,7 +61,7 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
 @test "exec: errors for a missing command, a stopped or unknown container" {
   run "$RUNTIME" exec "$ID" no-such-cmd
   [ "$status" -eq 1 ]
-  [[ "$output" == *"exec $ID: exec \`no-such-cmd\`: not found in \$PATH"* ]]
+  [[ "$output" == *"exec $ID: exec \`no-such-cmd\`: executable file not found in \$PATH"* ]]
   run "$RUNTIME" exec "nope-$ID" payload ids
   [ "$status" -eq 1 ]
   [[ "$output" == *"container \`nope-$ID\` does not exist"* ]]

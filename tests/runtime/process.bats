@@ -26,10 +26,15 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   has "env.FOO=bar baz"; has "env.PATH=/opt/tools"; has "cwd=/tmp"
 }
 
-@test "process: a command missing from PATH fails with a clear message" {
+@test "process: a missing or non-executable command fails create (as runc), worded as podman maps it" {
   bundle_set "$B" '.process.args = ["no-such-command"]'
-  run -127 "$RUNTIME" run -b "$B" "$ID"
-  [[ "$output" == *"exec \`no-such-command\`: not found in \$PATH"* ]]
+  expect_create_failure 'exec `no-such-command`: executable file not found in $PATH'
+  bundle_set "$B" '.process.args = ["/etc/passwd"]'
+  expect_create_failure 'exec `/etc/passwd`: permission denied'
+  bundle_set "$B" '.process.args = ["/no/such/file"]'
+  expect_create_failure 'exec `/no/such/file`: No such file or directory'
+  bundle_set "$B" '.process.args = ["no-such-command"]'
+  run -1 "$RUNTIME" run -b "$B" "$ID"
 }
 
 @test "process: capabilities sets, including ambient" {
