@@ -11,8 +11,10 @@ setup() {
 
 teardown() {
   [ -n "${EVPID:-}" ] && kill "$EVPID" 2>/dev/null
-  runtime_teardown
+  # runc's state lives under $TMP, which runtime_teardown removes: delete its container first
   runc --root "$TMP/runc" delete -f "$ID-runc" >/dev/null 2>&1 || true
+  runtime_teardown
+  rmdir /sys/fs/cgroup/keel-ev-$$/* /sys/fs/cgroup/*/keel-ev-$$/*/ 2>/dev/null || true
   rmdir /sys/fs/cgroup/keel-ev-$$ /sys/fs/cgroup/*/keel-ev-$$ 2>/dev/null || true
 }
 
