@@ -11,4 +11,12 @@ runtime_runtime_SOURCES = \
 	runtime/terminal.c runtime/selfexe.c runtime/selfexe.h runtime/lsm.c runtime/lsm.h
 runtime_runtime_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFLAGS) $(SELINUX_CFLAGS)
 # runtime/seccomp.mk builds runtime/libseccompfilter.a (linux.seccomp).
-runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a $(SPEC_LIBS) $(CAP_LIBS) $(SECCOMP_LIBS) $(SELINUX_LIBS)
+# Not $(SPEC_LIBS): the runtime needs none of libcrypto (issue 9: loading its 4.5 MB twice, before and after the
+# CVE-2019-5736 re-exec, was the largest start-up cost). Should a libspec object using it get pulled in, this link
+# fails instead of quietly adding the library back.
+runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a spec/libspec.a $(YAJL_LIBS) $(CAP_LIBS) \
+	$(SECCOMP_LIBS) $(SELINUX_LIBS)
+
+# What the runtime loads at start-up (no libcrypto, libselinux only on demand).
+TESTS += tests/runtime/linkage.bats
+EXTRA_DIST += tests/runtime/linkage.bats

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -20,7 +21,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "digest.h"
 #include "fsutil.h"
 #include "json.h"
 #include "runtime_state.h"
@@ -400,25 +400,27 @@ int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, k
 
 /* ---- cache ---- */
 
-/* A cache file: this header, then LEN struct sock_filter. */
+/* A cache file: this header, then the KEY_LEN bytes of the canonical
+ * description the program was compiled from (cache_describe), then LEN
+ * struct sock_filter. */
 struct cache_header
 {
   char magic[8]; /* CACHE_MAGIC; bump the version when the layout or compile semantics change */
   uint32_t flags;
   uint32_t notify;
   uint32_t len;
-  uint32_t pad;
+  uint32_t key_len;
 };
-#define CACHE_MAGIC "KSCMP001"
+#define CACHE_MAGIC "KSCMP002"
 
 /* What decides the program: the profile (as canonical JSON), libseccomp's
  * version (syscall tables, codegen) and the kernel (actions and flags probed). */
-static int cache_key (const struct rc_seccomp *s, char **out, keel_error **err)
+static int cache_describe (const struct rc_seccomp *s, char **out, keel_error **err)
 {
   struct rc_linux linux_ = { .seccomp = (struct rc_seccomp *)s };
   struct runtime_config c = { .oci_version = (char *)RUNTIME_CONFIG_OCI_VERSION, .linux_ = &linux_ };
   const struct scmp_version *v = seccomp_version ();
-  _cleanup_free_ char *profile = NULL, *text = NULL, *digest = NULL;
+  _cleanup_free_ char *profile = NULL;
   struct utsname u;
   size_t len;
 
@@ -426,18 +428,28 @@ static int cache_key (const struct rc_seccomp *s, char **out, keel_error **err)
     return keel_err_errno (err, "uname");
   if (runtime_config_emit (&c, false, &profile, &len, err) < 0)
     return -1;
-  if (asprintf (&text, "%s libseccomp %u.%u.%u kernel %s %s\n%s", CACHE_MAGIC, v->major, v->minor, v->micro, u.release,
+  if (asprintf (out, "%s libseccomp %u.%u.%u kernel %s %s\n%s", CACHE_MAGIC, v->major, v->minor, v->micro, u.release,
                 u.machine, profile)
       < 0)
     return keel_err (err, ENOMEM, "cache key");
-  if (digest_compute (DIGEST_SHA256, text, strlen (text), &digest, err) < 0)
-    return -1;
-  *out = strdup (strchr (digest, ':') + 1);
-  return *out == NULL ? keel_err (err, ENOMEM, "cache key") : 0;
+  return 0;
 }
 
-/* NULL when absent or not a well-formed entry. */
-static struct seccomp_program *cache_read (const char *path)
+/* 64-bit FNV-1a. Only names the entry: cache_read compares the whole
+ * description stored in it, so a collision (accidental or forged) is a miss,
+ * never another profile's filter. This keeps sha256, and with it libcrypto's
+ * 4.5 MB, out of the runtime's start-up (issue 9). */
+static uint64_t cache_hash (const char *text, size_t len)
+{
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (unsigned char)text[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+/* NULL when absent, not a well-formed entry, or compiled from another
+ * description than KEY. */
+static struct seccomp_program *cache_read (const char *path, const char *key, size_t key_len)
 {
   _cleanup_error_ keel_error *ignored = NULL;
   _cleanup_free_ char *buf = NULL;
@@ -446,33 +458,36 @@ static struct seccomp_program *cache_read (const char *path)
   if (read_file (path, &buf, &len, &ignored) < 0 || len < sizeof h)
     return NULL;
   memcpy (&h, buf, sizeof h);
-  if (memcmp (h.magic, CACHE_MAGIC, sizeof h.magic) != 0 || h.len == 0 || h.len > BPF_MAXINSNS
-      || len != sizeof h + h.len * sizeof (struct sock_filter))
+  if (memcmp (h.magic, CACHE_MAGIC, sizeof h.magic) != 0 || h.len == 0 || h.len > BPF_MAXINSNS || h.key_len != key_len
+      || len != sizeof h + key_len + h.len * sizeof (struct sock_filter) || memcmp (buf + sizeof h, key, key_len) != 0)
     return NULL;
   struct seccomp_program *p = calloc (1, sizeof *p);
-  if (p == NULL || (p->insns = malloc (len - sizeof h)) == NULL)
+  size_t bytes = h.len * sizeof (struct sock_filter);
+  if (p == NULL || (p->insns = malloc (bytes)) == NULL)
     {
       free (p);
       return NULL;
     }
-  memcpy (p->insns, buf + sizeof h, len - sizeof h);
+  memcpy (p->insns, buf + sizeof h + key_len, bytes);
   p->len = h.len;
   p->flags = h.flags;
   p->notify = h.notify != 0;
   return p;
 }
 
-static int cache_write (const char *path, const struct seccomp_program *p, keel_error **err)
+static int cache_write (const char *path, const char *key, size_t key_len, const struct seccomp_program *p,
+                        keel_error **err)
 {
-  struct cache_header h = { .flags = p->flags, .notify = p->notify, .len = p->len };
+  struct cache_header h = { .flags = p->flags, .notify = p->notify, .len = p->len, .key_len = key_len };
   size_t bytes = p->len * sizeof (struct sock_filter);
-  _cleanup_free_ char *buf = malloc (sizeof h + bytes);
+  _cleanup_free_ char *buf = malloc (sizeof h + key_len + bytes);
   if (buf == NULL)
     return keel_err (err, ENOMEM, "%s", path);
   memcpy (h.magic, CACHE_MAGIC, sizeof h.magic);
   memcpy (buf, &h, sizeof h);
-  memcpy (buf + sizeof h, p->insns, bytes);
-  return write_file_atomic (path, buf, sizeof h + bytes, 0600, 0, err);
+  memcpy (buf + sizeof h, key, key_len);
+  memcpy (buf + sizeof h + key_len, p->insns, bytes);
+  return write_file_atomic (path, buf, sizeof h + key_len + bytes, 0600, 0, err);
 }
 
 int seccomp_compile_cached (const struct rc_seccomp *s, const char *cache_dir, struct seccomp_program **out,
@@ -480,17 +495,18 @@ int seccomp_compile_cached (const struct rc_seccomp *s, const char *cache_dir, s
 {
   _cleanup_free_ char *key = NULL, *path = NULL;
   _cleanup_error_ keel_error *ignored = NULL;
-  if (cache_key (s, &key, err) < 0)
+  if (cache_describe (s, &key, err) < 0)
     return keel_err_prefix (err, "linux.seccomp");
-  if (asprintf (&path, "%s/%s", cache_dir, key) < 0)
+  size_t key_len = strlen (key);
+  if (asprintf (&path, "%s/%016" PRIx64, cache_dir, cache_hash (key, key_len)) < 0)
     return keel_err (err, ENOMEM, "linux.seccomp");
-  *out = cache_read (path);
+  *out = cache_read (path, key, key_len);
   if (*out != NULL)
     return 0;
   if (seccomp_compile (s, out, err) < 0)
     return -1;
   if (mkdir_p (cache_dir, 0700, &ignored) == 0)
-    cache_write (path, *out, &ignored);
+    cache_write (path, key, key_len, *out, &ignored);
   return 0;
 }
 
@@ -604,7 +620,8 @@ int seccomp_program_load (const struct seccomp_program *p, int *notify_fd_out, k
 /* ---- listener ---- */
 
 /* config-linux.md "The Container Process State". */
-static int process_state_json (const char *state_json, const char *metadata, char **out, size_t *len, keel_error **err)
+static int process_state_json (const char *state_json, pid_t process_pid, const char *metadata, char **out, size_t *len,
+                               keel_error **err)
 {
   __attribute__ ((cleanup (json_tree_freep))) yajl_val state = NULL;
   __attribute__ ((cleanup (json_gen_freep))) yajl_gen g = json_gen_new (false);
@@ -619,7 +636,7 @@ static int process_state_json (const char *state_json, const char *metadata, cha
   yajl_gen_array_open (g);
   json_gen_str (g, "seccompFd");
   yajl_gen_array_close (g);
-  json_gen_kv_int (g, "pid", YAJL_GET_INTEGER (pid));
+  json_gen_kv_int (g, "pid", process_pid > 0 ? process_pid : YAJL_GET_INTEGER (pid));
   json_gen_kv_str (g, "metadata", metadata);
   json_gen_key (g, "state");
   json_gen_tree (g, state);
@@ -679,12 +696,18 @@ static int send_with_fd (int sock, const char *buf, size_t len, int fd, keel_err
 int seccomp_send_listener (const char *listener_path, int notify_fd, const char *state_json, const char *metadata,
                            keel_error **err)
 {
+  return seccomp_send_listener_for (listener_path, notify_fd, 0, state_json, metadata, err);
+}
+
+int seccomp_send_listener_for (const char *listener_path, int notify_fd, pid_t process_pid, const char *state_json,
+                               const char *metadata, keel_error **err)
+{
   _cleanup_free_ char *doc = NULL;
   size_t len;
   /* config-linux.md "Seccomp" listenerPath: "If sending to this socket
    * fails, the runtime MUST generate an error"; one state per connection,
    * closed afterwards. */
-  if (process_state_json (state_json, metadata, &doc, &len, err) < 0)
+  if (process_state_json (state_json, process_pid, metadata, &doc, &len, err) < 0)
     return keel_err_prefix (err, "seccomp listener %s", listener_path);
   _cleanup_close_ int sock = connect_unix (listener_path, err);
   if (sock < 0 || send_with_fd (sock, doc, len, notify_fd, err) < 0)

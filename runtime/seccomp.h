@@ -3,6 +3,7 @@
 #define KEEL_SECCOMP_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "runtime_config.h"
@@ -33,8 +34,10 @@ int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, k
 
 /* seccomp_compile with a cache: a program compiled before from the same
  * profile by the same libseccomp on the same kernel release is read back from
- * CACHE_DIR/<sha256 of those> instead (the 3-arch default profile costs tens
- * of ms to compile, see contrib/bench/seccomp-compile.sh). CACHE_DIR is
+ * CACHE_DIR/<64-bit FNV-1a of those> instead (the 3-arch default profile
+ * costs tens of ms to compile, see contrib/bench/seccomp-compile.sh). Each
+ * entry stores the full description it was compiled from and is used only
+ * when that matches byte for byte: the hash merely names the file. CACHE_DIR is
  * created 0700 and must be writable by root only (e.g. under the state root):
  * a cached program is loaded as it is. A damaged entry is recompiled; failing
  * to write the cache only costs the next start the compile. */
@@ -79,6 +82,12 @@ int seccomp_program_load (const struct seccomp_program *p, int *notify_fd_out, k
  * top-level "pid". METADATA is listenerMetadata, may be NULL. */
 int seccomp_send_listener (const char *listener_path, int notify_fd, const char *state_json, const char *metadata,
                            keel_error **err);
+
+/* The same for a process other than the container's init (`exec`): its pid
+ * PROCESS_PID is the top-level "pid", STATE_JSON's "pid" stays the init's
+ * (as runc sends it). PROCESS_PID 0: the state's, as seccomp_send_listener. */
+int seccomp_send_listener_for (const char *listener_path, int notify_fd, pid_t process_pid, const char *state_json,
+                               const char *metadata, keel_error **err);
 
 void seccomp_program_free (struct seccomp_program *p);
 void seccomp_program_freep (struct seccomp_program **p);

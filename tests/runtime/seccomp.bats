@@ -357,8 +357,8 @@ big_profile() {
   run ls "$ROOT/:seccomp-cache"
   [ "${#lines[@]}" -eq 1 ]
   first="$ROOT/:seccomp-cache/${lines[0]}"
-  # Another profile, another entry; then put its program under the first profile's key:
-  # if create and exec use the cache, the first profile now behaves like the second.
+  # Another profile, another entry. Its file copied under the first profile's name is not used: an entry
+  # holds the profile it was compiled from and must match it byte for byte (the name is only a hash).
   bundle_set "$B" '.linux.seccomp = $p' --argjson p "$(big_profile 43)"
   rt run -d -b "$B" "$ID" >/dev/null 2>&1
   rt delete -f "$ID"
@@ -367,7 +367,18 @@ big_profile() {
   bundle_set "$B" '.linux.seccomp = $p | .process.args = ["sh", "-c", "mkdir /tmp/x; sleep 100"]' --argjson p "$(big_profile 42)"
   rt run -d -b "$B" "$ID" >"$TMP/out" 2>&1
   run rt exec "$ID" mkdir /tmp/y
-  # 43 is EIDRM; the first profile's 42 would be ENOMSG.
+  rt delete -f "$ID"
+  # 42 is ENOMSG.
+  [[ "$output" == *"No message of desired type"* ]]
+  grep -q "mkdir: can't create directory '/tmp/x': No message of desired type" "$TMP/out"
+  # Now the first profile's own entry with its BPF patched (SECCOMP_RET_ERRNO|42 -> |43, little-endian k):
+  # if create and exec use the cache, the first profile now behaves like the second.
+  run cmp -s "$second" "$first"
+  [ "$status" -ne 0 ] # rewritten by the recompile
+  perl -0777 -pi -e 's/\x2a\x00\x05\x00/\x2b\x00\x05\x00/g' "$first"
+  rt run -d -b "$B" "$ID" >"$TMP/out" 2>&1
+  run rt exec "$ID" mkdir /tmp/y
+  # 43 is EIDRM.
   [[ "$output" == *"Identifier removed"* ]]
   grep -q "mkdir: can't create directory '/tmp/x': Identifier removed" "$TMP/out"
 }

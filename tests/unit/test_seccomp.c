@@ -329,10 +329,20 @@ static void test_cache (void)
   s->syscalls[1].args[0].value = 8;
   _cleanup_seccomp_program_ struct seccomp_program *other = compile_cached (s, dir);
   tap_ok (other != NULL && !same_program (other, direct), "another profile (one argument value) is another entry");
+  /* Profile A's entry copied under profile B's name: the name (the hash) is
+   * right, the stored description is not, so B must not get A's filter. */
+  _cleanup_free_ char *a_bytes = NULL;
+  size_t a_len = 0;
+  bool have_a = entry != NULL && read_file (entry, &a_bytes, &a_len, &err) == 0;
   if (entry != NULL)
     unlink (entry);
   entry2 = only_file (dir);
   tap_ok (entry2 != NULL && strcmp (entry2, entry ? entry : "") != 0, "... under another key");
+  if (have_a && entry2 != NULL)
+    write_file_atomic (entry2, a_bytes, a_len, 0600, 0, &err);
+  _cleanup_seccomp_program_ struct seccomp_program *forged = compile_cached (s, dir);
+  tap_ok (have_a && forged != NULL && same_program (forged, other),
+          "an entry under the right name holding another profile is not used");
   if (entry2 != NULL)
     unlink (entry2);
   rmdir (dir);
