@@ -161,10 +161,68 @@ static int check_sysctls (const struct runtime_config *cfg, keel_error **err)
   return 0;
 }
 
+/* ABS with "//", "." and ".." folded without looking at the filesystem (Go's filepath.Clean). */
+static char *path_clean (const char *abs)
+{
+  char *out = malloc (strlen (abs) + 2);
+  size_t o = 0;
+
+  if (out == NULL)
+    return NULL;
+  for (const char *p = abs; *p != '\0';)
+    {
+      const char *end = strchrnul (p, '/');
+      size_t l = (size_t)(end - p);
+      if (l == 2 && p[0] == '.' && p[1] == '.')
+        while (o > 0 && out[--o] != '/')
+          ;
+      else if (l > 0 && !(l == 1 && p[0] == '.'))
+        {
+          out[o++] = '/';
+          memcpy (out + o, p, l);
+          o += l;
+        }
+      p = *end == '/' ? end + 1 : end;
+    }
+  if (o == 0)
+    out[o++] = '/';
+  out[o] = '\0';
+  return out;
+}
+
+/* config.md "Root": root.path is absolute or relative to the bundle, and a
+ * directory MUST exist there. Like runc (libcontainer's rootfs validation),
+ * the path must name that directory itself: a symlink anywhere in it (a
+ * "rootfs" linked to "/" or climbing out of the bundle) is refused rather than
+ * followed. The host's "/" is refused even when named directly: pivot_root
+ * into it would hand the container the whole host. */
+static int resolve_rootfs (create_ctx *c, keel_error **err)
+{
+  _cleanup_free_ char *root = NULL, *clean = NULL;
+  struct stat st;
+
+  if (c->cfg->root->path[0] == '/')
+    root = strdup (c->cfg->root->path);
+  else if (asprintf (&root, "%s/%s", c->bundle, c->cfg->root->path) < 0)
+    root = NULL;
+  if (root == NULL || (clean = path_clean (root)) == NULL)
+    return keel_err (err, ENOMEM, "config");
+  c->rootfs = realpath (root, NULL);
+  if (c->rootfs == NULL || stat (c->rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return keel_err (err, c->rootfs == NULL ? errno : ENOTDIR, "config.json: .root.path: `%s`", root);
+  if (strcmp (c->rootfs, "/") == 0)
+    return keel_err (err, 0, "config.json: .root.path: `%s` is the host's root directory `/`: refused", root);
+  if (strcmp (c->rootfs, clean) != 0)
+    return keel_err (err, 0,
+                     "config.json: .root.path: `%s` goes through a symlink (it resolves to `%s`): refused, "
+                     "as runc does; give the directory itself",
+                     root, c->rootfs);
+  return 0;
+}
+
 static int load_config (create_ctx *c, keel_error **err)
 {
-  _cleanup_free_ char *cfgpath = NULL, *root = NULL;
-  struct stat st;
+  _cleanup_free_ char *cfgpath = NULL;
 
   c->bundle = realpath (c->o->bundle != NULL ? c->o->bundle : ".", NULL);
   if (c->bundle == NULL)
@@ -177,15 +235,8 @@ static int load_config (create_ctx *c, keel_error **err)
     return keel_err (err, 0, "config.json: .process: required to create a container");
   if (c->cfg->root == NULL || c->cfg->root->path == NULL)
     return keel_err (err, 0, "config.json: .root.path: required on Linux");
-  if (c->cfg->root->path[0] == '/')
-    root = strdup (c->cfg->root->path);
-  else if (asprintf (&root, "%s/%s", c->bundle, c->cfg->root->path) < 0)
-    root = NULL;
-  if (root == NULL)
-    return keel_err (err, ENOMEM, "config");
-  c->rootfs = realpath (root, NULL);
-  if (c->rootfs == NULL || stat (c->rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
-    return keel_err (err, c->rootfs == NULL ? errno : ENOTDIR, "config.json: .root.path: `%s`", root);
+  if (resolve_rootfs (c, err) < 0)
+    return -1;
   if (c->cfg->process->terminal && c->o->console_socket == NULL && !c->o->foreground)
     return keel_err (err, 0,
                      "config.json: .process.terminal is true: --console-socket is required "

@@ -51,6 +51,171 @@ static int parse_error (const char *name, const char *buf, size_t len, keel_erro
   return -1;
 }
 
+/* ---- strings holding a NUL ----
+ * yajl_tree keeps each string as a C string, so a "\u0000" escape silently
+ * cuts it short: "/x\u0000/../../etc" would read as "/x". A bare parse sees
+ * every string with its length; the first one holding a NUL is refused,
+ * naming its JSON path, before anyone reads the tree. */
+
+struct nul_frame
+{
+  bool array;
+  size_t count; /* values seen so far in this array */
+  char *key;    /* the current key in this object */
+};
+
+struct nul_scan
+{
+  struct nul_frame *frames;
+  size_t depth, cap;
+  bool found, in_key, oom;
+  char *path; /* of the value (or, for a key, of its object) holding the NUL */
+};
+
+/* The path of the value the scanner is at, through frame UPTO (excluded). */
+static char *nul_path (const struct nul_scan *s, size_t upto)
+{
+  char *path = strdup ("");
+  for (size_t i = 0; path != NULL && i < upto; i++)
+    {
+      const struct nul_frame *f = &s->frames[i];
+      char *next = f->array ? json_path_index (path, f->count - 1) : json_path_key (path, f->key ? f->key : "");
+      free (path);
+      path = next;
+    }
+  return path;
+}
+
+static int nul_found (struct nul_scan *s, size_t upto, bool in_key)
+{
+  s->found = true;
+  s->in_key = in_key;
+  s->path = nul_path (s, upto);
+  s->oom = s->path == NULL;
+  return 0; /* stops the parse */
+}
+
+/* Every value starts here: an array counts its elements. */
+static void nul_value (struct nul_scan *s)
+{
+  if (s->depth > 0 && s->frames[s->depth - 1].array)
+    s->frames[s->depth - 1].count++;
+}
+
+static int nul_scalar (void *ctx)
+{
+  nul_value (ctx);
+  return 1;
+}
+
+static int nul_bool (void *ctx, int b)
+{
+  (void)b;
+  return nul_scalar (ctx);
+}
+
+static int nul_number (void *ctx, const char *n, size_t len)
+{
+  (void)n;
+  (void)len;
+  return nul_scalar (ctx);
+}
+
+static int nul_string (void *ctx, const unsigned char *str, size_t len)
+{
+  struct nul_scan *s = ctx;
+  nul_value (s);
+  return memchr (str, '\0', len) != NULL ? nul_found (s, s->depth, false) : 1;
+}
+
+static int nul_key (void *ctx, const unsigned char *key, size_t len)
+{
+  struct nul_scan *s = ctx;
+  struct nul_frame *f = &s->frames[s->depth - 1];
+  if (memchr (key, '\0', len) != NULL)
+    return nul_found (s, s->depth - 1, true);
+  free (f->key);
+  f->key = strndup ((const char *)key, len);
+  s->oom = f->key == NULL;
+  return !s->oom;
+}
+
+static int nul_push (struct nul_scan *s, bool array)
+{
+  nul_value (s);
+  if (s->depth == s->cap)
+    {
+      size_t cap = s->cap ? 2 * s->cap : 16;
+      struct nul_frame *f = realloc (s->frames, cap * sizeof *f);
+      if (f == NULL)
+        return !(s->oom = true);
+      s->frames = f;
+      s->cap = cap;
+    }
+  s->frames[s->depth++] = (struct nul_frame){ .array = array };
+  return 1;
+}
+
+static int nul_start_map (void *ctx)
+{
+  return nul_push (ctx, false);
+}
+
+static int nul_start_array (void *ctx)
+{
+  return nul_push (ctx, true);
+}
+
+static int nul_pop (void *ctx)
+{
+  struct nul_scan *s = ctx;
+  free (s->frames[--s->depth].key);
+  return 1;
+}
+
+static const yajl_callbacks nul_callbacks = {
+  .yajl_null = nul_scalar,
+  .yajl_boolean = nul_bool,
+  .yajl_number = nul_number,
+  .yajl_string = nul_string,
+  .yajl_start_map = nul_start_map,
+  .yajl_map_key = nul_key,
+  .yajl_end_map = nul_pop,
+  .yajl_start_array = nul_start_array,
+  .yajl_end_array = nul_pop,
+};
+
+/* Called on a document yajl_tree_parse accepted. */
+static int check_no_nul (const char *name, const char *buf, size_t len, keel_error **err)
+{
+  struct nul_scan s = { 0 };
+  json_ctx c = { .file = name, .err = err };
+  yajl_handle h;
+  int r = 0;
+
+  /* Raw NUL bytes are refused before parsing, so a NUL in a decoded string
+   * can only come from a \u0000 escape: without that text there is nothing
+   * to look for (a "\\u0000" match only costs the exact scan below). */
+  if (memmem (buf, len, "\\u0000", 6) == NULL)
+    return 0;
+  h = yajl_alloc (&nul_callbacks, NULL, &s);
+  if (h == NULL)
+    return keel_err (err, ENOMEM, "%s", name);
+  yajl_config (h, yajl_allow_comments, 1); /* as yajl_tree_parse */
+  if (yajl_parse (h, (const unsigned char *)buf, len) == yajl_status_ok)
+    yajl_complete_parse (h);
+  yajl_free (h);
+  if (s.oom)
+    r = keel_err (err, ENOMEM, "%s", name);
+  else if (s.found)
+    r = json_error (&c, s.path, "%s contains a NUL character", s.in_key ? "a key" : "string");
+  while (s.depth > 0)
+    nul_pop (&s);
+  free (s.frames);
+  free (s.path);
+  return r;
+}
+
 int json_parse (const char *name, const char *buf, size_t len, yajl_val *out, keel_error **err)
 {
   _cleanup_free_ char *copy = NULL;
@@ -65,6 +230,11 @@ int json_parse (const char *name, const char *buf, size_t len, yajl_val *out, ke
   v = yajl_tree_parse (copy, errbuf, sizeof (errbuf));
   if (v == NULL)
     return parse_error (name, buf, len, err);
+  if (check_no_nul (name, buf, len, err) < 0)
+    {
+      yajl_tree_free (v);
+      return -1;
+    }
   *out = v;
   return 0;
 }
@@ -105,7 +275,9 @@ static int verror (const json_ctx *c, const char *path, const char *key, const c
     msg = NULL;
   if (key != NULL)
     return keel_err (c->err, 0, "%s: %s.%s: %s", c->file, path != NULL ? path : "", key, msg ? msg : "");
-  return keel_err (c->err, 0, "%s: %s: %s", c->file, path != NULL && *path ? path : ".", msg ? msg : "");
+  /* jq writes the root "." and an element of a top-level array ".[1]". */
+  return keel_err (c->err, 0, "%s: %s%s: %s", c->file, path == NULL || *path == '\0' || *path == '[' ? "." : "",
+                   path != NULL ? path : "", msg ? msg : "");
 }
 
 int json_error (const json_ctx *c, const char *path, const char *fmt, ...)
@@ -310,7 +482,11 @@ int json_get_strv (const json_ctx *c, yajl_val obj, const char *path, const char
     {
       yajl_val e = a->u.array.values[i];
       if (!YAJL_IS_STRING (e))
-        return json_error (c, p, "[%zu]: expected a string, got %s", i, type_name (e));
+        {
+          _cleanup_free_ char *ip = json_path_index (p, i);
+          return ip == NULL ? keel_err (c->err, ENOMEM, "%s", c->file)
+                            : json_error (c, ip, "expected a string, got %s", type_name (e));
+        }
       v[i] = strdup (e->u.string);
       if (v[i] == NULL)
         return keel_err (c->err, ENOMEM, "%s", c->file);

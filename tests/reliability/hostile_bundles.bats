@@ -73,6 +73,7 @@ run_section() {
 @test "hostile bundles: impossible mounts" { run_section "impossible mounts"; }
 @test "hostile bundles: bad seccomp rules" { run_section "bad seccomp rules"; }
 @test "hostile bundles: rootfs" { run_section "rootfs"; }
+@test "hostile bundles: strings with a NUL character" { run_section "strings with a NUL character"; }
 
 @test "hostile bundles: not JSON, truncated, not an object, deeply nested, a directory, a symlink" {
   local full
@@ -102,10 +103,25 @@ run_section() {
   try_create ".root.path"
   rm "$B/rootfs" && ln -s /no/such/dir "$B/rootfs"
   try_create ".root.path"
-  # A rootfs symlinked to the host's /: keel, like runc, resolves the link and goes on (see
-  # tests/RELIABILITY.md); with this config it then fails on the cgroup mount. Nothing may be left.
+  # A rootfs symlinked to the host's / or climbing out of the bundle is refused, not followed.
   rm "$B/rootfs" && ln -s / "$B/rootfs"
-  try_create ""
+  try_create "config.json: .root.path: \`$B/rootfs\` is the host's root directory \`/\`: refused"
   rm "$B/rootfs" && ln -s ../../../../../../.. "$B/rootfs"
-  try_create ""
+  try_create "config.json: .root.path: \`$B/rootfs\` is the host's root directory"
+  # Like runc, any symlink on the way is refused, even to a real rootfs, even inside the bundle.
+  rm "$B/rootfs" && ln -s "$TMP/real-rootfs" "$B/rootfs"
+  try_create "config.json: .root.path: \`$B/rootfs\` goes through a symlink (it resolves to \`$TMP/real-rootfs\`)"
+  mv "$TMP/real-rootfs" "$B/real" && ln -sfn real "$B/rootfs"
+  try_create "goes through a symlink"
+  ln -s "$B" "$TMP/bundle-link"
+  jq --arg r "$TMP/bundle-link/real" '.root.path = $r' "$TMP/default.json" >"$B/config.json"
+  try_create "config.json: .root.path: \`$TMP/bundle-link/real\` goes through a symlink"
+}
+
+@test "rootfs: a path with . and .. but no symlink is followed, as runc does" {
+  mkdir "$B/sub"
+  bundle_set "$B" '.root.path = "sub/./../rootfs/" | .process.args = ["true"]'
+  "$RUNTIME" --root "$STATE" run -b "$B" "$ID-dots" </dev/null >"$TMP/out" 2>&1 || { cat "$TMP/out"; false; }
+  jq --arg r "$B//sub/../rootfs" '.root.path = $r' "$B/config.json" >"$TMP/c" && mv "$TMP/c" "$B/config.json"
+  "$RUNTIME" --root "$STATE" run -b "$B" "$ID-abs" </dev/null >"$TMP/out" 2>&1 || { cat "$TMP/out"; false; }
 }

@@ -28,6 +28,39 @@ static void test_nul_refused (void)
   tap_like (err ? err->msg : NULL, "x.json: parse error: NUL byte", "NUL byte error names the file");
 }
 
+/* PARSE DOC (a C literal with its length) and expect MSG as the whole error. */
+static void expect_nul_error (const char *doc, size_t len, const char *msg, const char *what)
+{
+  _cleanup_error_ keel_error *err = NULL;
+  yajl_val v = NULL;
+  tap_ok (json_parse ("config.json", doc, len, &v, &err) < 0 && v == NULL, "%s", what);
+  tap_is (err ? err->msg : NULL, msg, "... with the file and JSON path");
+  json_tree_freep (&v);
+}
+
+#define NUL_CASE(doc, msg, what) expect_nul_error (doc, sizeof (doc) - 1, msg, what)
+
+/* yajl_tree keeps C strings: a \u0000 escape would cut "/x\u0000/../../etc" to "/x". */
+static void test_nul_escape_refused (void)
+{
+  _cleanup_error_ keel_error *err = NULL;
+  _cleanup_json_ yajl_val v = NULL;
+  const char *ok = "{\"a\": \"back\\\\u0000slash\", /* comment */ \"b\": [\"\\u0001\"]}";
+
+  NUL_CASE ("{\"mounts\": [{}, {}, {}, {\"type\": \"bind\", \"destination\": \"/x\\u0000/../../etc\"}]}",
+            "config.json: .mounts[3].destination: string contains a NUL character", "\\u0000 in a nested value");
+  NUL_CASE ("{\"process\": {\"args\": [\"sh\", 1, null, true, {\"k\": [2]}, \"a\\u0000\"]}}",
+            "config.json: .process.args[5]: string contains a NUL character", "array index counts every kind of value");
+  NUL_CASE ("{\"annotations\": {\"a\\u0000b\": \"v\"}}", "config.json: .annotations: a key contains a NUL character",
+            "\\u0000 in a key");
+  NUL_CASE ("\"\\u0000\"", "config.json: .: string contains a NUL character", "\\u0000 in a top-level string");
+  NUL_CASE ("[[], [[\"x\"], \"\\u0000\"]]", "config.json: .[1][1]: string contains a NUL character",
+            "\\u0000 after nested arrays");
+  tap_ok (json_parse ("config.json", ok, strlen (ok), &v, &err) == 0,
+          "an escaped backslash before u0000 and \\u0001 parse");
+  tap_is (v ? json_member (v, "a")->u.string : NULL, "back\\u0000slash", "... and read as written");
+}
+
 static void test_typed_access (void)
 {
   _cleanup_error_ keel_error *err = NULL;
@@ -53,8 +86,8 @@ static void test_typed_access (void)
   tap_ok (json_get_string (&c, process, ".process", "n", &s) < 0, "number is not a string");
   tap_is (err->msg, "config.json: .process.n: expected a string, got a number", "type error names the path");
   tap_ok (json_get_strv (&c, process, ".process", "args", &args, &n) < 0, "array with a number is refused");
-  tap_is (err->msg, "config.json: .process.args: [1]: expected a string, got a number",
-          "element error names the index");
+  tap_is (err->msg, "config.json: .process.args[1]: expected a string, got a number",
+          "element error names the index in jq syntax");
   tap_ok (json_get_uint64 (&c, process, ".process", "n", &u) < 0, "negative is not unsigned");
   tap_ok (json_get_uint64 (&c, process, ".process", "big", &u) == 1 && u == UINT64_MAX, "uint64 max is read");
   tap_ok (json_get_int64 (&c, process, ".process", "n", &i) == 1 && i == -1, "int64");
@@ -108,6 +141,7 @@ int main (void)
 {
   test_parse_error_line ();
   test_nul_refused ();
+  test_nul_escape_refused ();
   test_typed_access ();
   test_error_prefix ();
   test_gen ();
