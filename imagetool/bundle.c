@@ -683,8 +683,23 @@ static int apply_layers (int rootfd, const struct image_config *img, const struc
   return 0;
 }
 
-static int fill_bundle (const char *tmp, const struct image_config *img, const struct bundle_layer *layers, size_t n,
-                        const struct bundle_options *o, const struct layer_options *lo, keel_error **err)
+/* bundle_create's way of filling the rootfs: the layers applied in order. */
+struct apply_args
+{
+  const struct image_config *img;
+  const struct bundle_layer *layers;
+  size_t n;
+  const struct layer_options *lo;
+};
+
+static int apply_fill (void *data, int rootfd, keel_error **err)
+{
+  const struct apply_args *a = data;
+  return apply_layers (rootfd, a->img, a->layers, a->n, a->lo, err);
+}
+
+static int fill_bundle (const char *tmp, const struct image_config *img, bundle_fill_fn fill, void *data,
+                        const struct bundle_options *o, keel_error **err)
 {
   _cleanup_close_ int bundlefd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   _cleanup_close_ int rootfd = -1;
@@ -693,7 +708,7 @@ static int fill_bundle (const char *tmp, const struct image_config *img, const s
   if (bundlefd < 0 || fchmod (bundlefd, 0755) < 0 || mkdirat (bundlefd, "rootfs", 0755) < 0
       || (rootfd = openat (bundlefd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return keel_err_errno (err, "create `%s/rootfs`", tmp);
-  if (apply_layers (rootfd, img, layers, n, lo, err) < 0 || prepare_volumes (img, o, bundlefd, rootfd, err) < 0
+  if (fill (data, rootfd, err) < 0 || prepare_volumes (img, o, bundlefd, rootfd, err) < 0
       || bundle_config_json (img, rootfd, o, &json, err) < 0)
     return -1;
   if (asprintf (&config, "%s/config.json", tmp) < 0)
@@ -703,6 +718,13 @@ static int fill_bundle (const char *tmp, const struct image_config *img, const s
 
 int bundle_create (const char *bundle, const struct image_config *img, const struct bundle_layer *layers,
                    size_t n_layers, const struct bundle_options *o, const struct layer_options *lo, keel_error **err)
+{
+  struct apply_args a = { img, layers, n_layers, lo };
+  return bundle_create_with (bundle, img, apply_fill, &a, o, err);
+}
+
+int bundle_create_with (const char *bundle, const struct image_config *img, bundle_fill_fn fill, void *data,
+                        const struct bundle_options *o, keel_error **err)
 {
   _cleanup_free_ char *path = strdup (bundle), *tmp = NULL;
   size_t len;
@@ -716,7 +738,7 @@ int bundle_create (const char *bundle, const struct image_config *img, const str
     return keel_err (err, ENOMEM, "bundle");
   if (mkdtemp (tmp) == NULL)
     return keel_err_errno (err, "create `%s`", tmp);
-  if (fill_bundle (tmp, img, layers, n_layers, o, lo, err) < 0)
+  if (fill_bundle (tmp, img, fill, data, o, err) < 0)
     goto fail;
   /* rename(2) replaces an empty directory and refuses a non-empty one */
   if (rename (tmp, path) < 0)

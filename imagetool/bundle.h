@@ -89,4 +89,10 @@ struct bundle_layer
 int bundle_create (const char *bundle, const struct image_config *img, const struct bundle_layer *layers,
                    size_t n_layers, const struct bundle_options *o, const struct layer_options *lo, keel_error **err);
 
+/* Fills the empty rootfs directory ROOTFD; -1 with *ERR set on failure. */
+typedef int (*bundle_fill_fn) (void *data, int rootfd, keel_error **err);
+/* bundle_create with the rootfs made by FILL(DATA, ...) instead of by applying layers (the snapshot cache). */
+int bundle_create_with (const char *bundle, const struct image_config *img, bundle_fill_fn fill, void *data,
+                        const struct bundle_options *o, keel_error **err);
+
 #endif

@@ -26,7 +26,12 @@ void cmd_unpack_flags_help (FILE *out)
          "  --rootless                    a bundle `runtime` runs unprivileged (default when not root)\n"
          "  --volumes bundle|tmpfs|bind:DIR|none  Config.Volumes (default: bundle, seeded from the image)\n"
          "  --max-size BYTES              bound on the decompressed layers (suffixes K, M, G)\n"
-         "  --uid-map C:H:S, --gid-map C:H:S  shift file owners while unpacking\n",
+         "  --uid-map C:H:S, --gid-map C:H:S  shift file owners while unpacking\n"
+         "  --snapshot[=MODE]             keep the extracted image in the store (.keel/snapshots) and copy\n"
+         "                                bundles from it; MODE: auto (reflink where the filesystem can, else\n"
+         "                                a full copy; the default MODE), reflink, copy, or hardlink (fastest:\n"
+         "                                the bundle SHARES its files with the snapshot, see imagetool(1))\n"
+         "  --no-snapshot                 apply the layers into the bundle (the default)\n",
          out);
 }
 
@@ -66,7 +71,7 @@ int cmd_unpack_desc (struct imagetool_ctx *ctx, struct store *s, const struct im
   if (unpack_load (s, desc, want, &im, err) < 0)
     return -1;
   if (bundle != NULL)
-    r = unpack_bundle (s, &im, bundle, &f->bundle, &f->layer, err);
+    r = unpack_bundle_snapshot (s, &im, bundle, &f->bundle, &f->layer, f->snapshot, err);
   else
     {
       _cleanup_free_ char *json = NULL;

@@ -5,7 +5,8 @@ imagetool_libunpack_a_SOURCES = \
 	imagetool/layer.c imagetool/layer.h \
 	imagetool/bundle.c imagetool/bundle.h \
 	imagetool/unpack.c imagetool/unpack.h \
-	imagetool/unpack_flags.c
+	imagetool/unpack_flags.c \
+	imagetool/snapshot.c imagetool/snapshot.h imagetool/snapshot_tree.c
 # What a program linking libunpack needs (libunpack before libspec).
 UNPACK_LIBS = imagetool/libunpack.a $(SPEC_LIBS) $(ARCHIVE_LIBS)
 UNPACK_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/imagetool $(YAJL_CFLAGS)

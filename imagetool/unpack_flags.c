@@ -114,6 +114,13 @@ int unpack_flags_parse (struct unpack_flags *f, int argc, char **argv, int *i, k
     return f->bundle.tty = true, 1;
   if (strcmp (arg, "--read-only") == 0)
     return f->bundle.read_only = true, 1;
+  /* --snapshot alone means auto; a value only with "=" (the next word is the REF) */
+  if (strcmp (arg, "--snapshot") == 0)
+    return f->snapshot = SNAPSHOT_AUTO, 1;
+  if (strncmp (arg, "--snapshot=", 11) == 0)
+    return snapshot_mode_parse (arg + 11, &f->snapshot, err) < 0 ? -1 : 1;
+  if (strcmp (arg, "--no-snapshot") == 0)
+    return f->snapshot = SNAPSHOT_OFF, 1;
   for (size_t k = 0; k < sizeof (valued) / sizeof (valued[0]); k++)
     if (matches (arg, valued[k][0], valued[k][1], argc, argv, i, &val, err, &bad))
       {
