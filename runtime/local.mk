@@ -14,8 +14,9 @@ runtime_runtime_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFL
 # Not $(SPEC_LIBS): the runtime needs none of libcrypto (issue 9: loading its 4.5 MB twice, before and after the
 # CVE-2019-5736 re-exec, was the largest start-up cost). Should a libspec object using it get pulled in, this link
 # fails instead of quietly adding the library back.
+# Nor $(SELINUX_LIBS): runtime/lsm.c dlopen()s libselinux when a label asks for it (--with-selinux: headers only).
 runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a spec/libspec.a $(YAJL_LIBS) $(CAP_LIBS) \
-	$(SECCOMP_LIBS) $(SELINUX_LIBS)
+	$(SECCOMP_LIBS)
 
 # What the runtime loads at start-up (no libcrypto, libselinux only on demand).
 TESTS += tests/runtime/linkage.bats

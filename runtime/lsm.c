@@ -10,6 +10,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 #ifdef HAVE_SELINUX
+#include <dlfcn.h>
 #include <selinux/selinux.h>
 #endif
 
@@ -18,14 +19,64 @@
 
 #define SELINUX_MAGIC 0xf97cff8cU
 
+#ifdef HAVE_SELINUX
+/* libselinux is dlopen()ed on the first SELinux label, not linked: linked,
+ * it and libpcre2 were loaded by every start, twice (before and after the
+ * CVE-2019-5736 re-exec), labels or not (issue 9). The one piece of
+ * process-wide state here: filled by lsm_check in create/exec, on the host's
+ * filesystem, before the container's init is cloned (which inherits it). */
+static struct
+{
+  bool tried;
+  void *handle;
+  typeof (&is_selinux_enabled) is_enabled;
+  typeof (&setexeccon) setexeccon;
+} libselinux;
+
+/* Only from lsm_check's side: after pivot_root, dlopen would search the
+ * container's rootfs for the library, which must never be loaded. */
+static bool libselinux_load (void)
+{
+  if (libselinux.tried)
+    return libselinux.handle != NULL;
+  libselinux.tried = true;
+  void *h = dlopen ("libselinux.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return false; /* the /proc interface below still serves raw labels */
+  libselinux.is_enabled = (typeof (libselinux.is_enabled))dlsym (h, "is_selinux_enabled");
+  libselinux.setexeccon = (typeof (libselinux.setexeccon))dlsym (h, "setexeccon");
+  if (libselinux.is_enabled == NULL || libselinux.setexeccon == NULL)
+    {
+      dlclose (h);
+      return false;
+    }
+  libselinux.handle = h;
+  return true;
+}
+#endif
+
+/* What libselinux looks at first: selinuxfs mounted where it always is. */
+static bool selinuxfs_mounted (void)
+{
+  struct statfs sf;
+  return statfs ("/sys/fs/selinux", &sf) == 0 && (unsigned int)sf.f_type == SELINUX_MAGIC;
+}
+
 bool lsm_selinux_enabled (void)
 {
 #ifdef HAVE_SELINUX
-  return is_selinux_enabled () > 0;
+  if (libselinux_load ())
+    return libselinux.is_enabled () > 0;
+#endif
+  return selinuxfs_mounted ();
+}
+
+bool lsm_selinux_loaded (void)
+{
+#ifdef HAVE_SELINUX
+  return libselinux.handle != NULL;
 #else
-  /* What libselinux looks at: selinuxfs mounted where it always is. */
-  struct statfs sf;
-  return statfs ("/sys/fs/selinux", &sf) == 0 && (unsigned int)sf.f_type == SELINUX_MAGIC;
+  return false;
 #endif
 }
 
@@ -62,14 +113,18 @@ static int write_attr (const char *path, const char *value, keel_error **err)
 static int set_selinux_exec (const char *label, keel_error **err)
 {
 #ifdef HAVE_SELINUX
-  if (setexeccon (label) < 0)
-    return keel_err_errno (err, "process.selinuxLabel: setexeccon `%s`", label);
-  return 0;
-#else
+  /* Loaded by lsm_check, or not at all (see libselinux_load). setexeccon
+   * also takes labels in mcstrans' translated form. */
+  if (lsm_selinux_loaded ())
+    {
+      if (libselinux.setexeccon (label) < 0)
+        return keel_err_errno (err, "process.selinuxLabel: setexeccon `%s`", label);
+      return 0;
+    }
+#endif
   if (write_attr ("/proc/thread-self/attr/exec", label, err) < 0)
     return keel_err_prefix (err, "process.selinuxLabel");
   return 0;
-#endif
 }
 
 static int set_apparmor_exec (const char *profile, keel_error **err)

@@ -7,8 +7,15 @@
 #include "error.h"
 #include "runtime_config.h"
 
-/* Whether the LSM is active on this host (not merely built into the kernel). */
+/* Whether the LSM is active on this host (not merely built into the kernel).
+ * Built --with-selinux, the first call loads libselinux.so.1 (dlopen; the
+ * runtime does not link it, so containers without labels never load it) and
+ * asks is_selinux_enabled(); without it, or when the library cannot be
+ * loaded, selinuxfs being mounted is the answer. Call it only before the
+ * container's rootfs is entered (lsm_check does). */
 bool lsm_selinux_enabled (void);
+/* Whether libselinux has been loaded (labels then go through setexeccon). */
+bool lsm_selinux_loaded (void);
 bool lsm_apparmor_enabled (void);
 
 /* Before anything is touched (create, exec): a label for an LSM the host
@@ -19,7 +26,7 @@ int lsm_check (const struct rc_process *p, const char *mount_label, keel_error *
 
 /* Right before execve, after everything else the runtime runs (hooks
  * included, or they would get the label too): the labels the next execve
- * takes on, through libselinux when built with it, else
+ * takes on, through libselinux when lsm_check loaded it, else
  * /proc/thread-self/attr/exec; for AppArmor attr/apparmor/exec, falling back
  * to attr/exec on kernels without per-LSM directories. */
 int lsm_apply_exec (const struct rc_process *p, keel_error **err);

@@ -17,3 +17,12 @@ needed() {
   [[ "$output" != *libcurl* ]]
   [[ "$output" != *libarchive* ]]
 }
+
+@test "linkage: the runtime does not link libselinux (dlopen()ed when a label asks for it, see test_lsm)" {
+  run needed
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *libc.so* ]]
+  [[ "$output" != *libselinux* ]]
+  [[ "$output" != *libpcre* ]]
+}

@@ -1,6 +1,8 @@
 /* Unit tests for runtime/lsm.c: linux.mountLabel's mount data, and which filesystems take a context= option. */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,35 @@ static void check_format (const char *data, const char *label, const char *want)
   tap_is (out, want, "mount data for `%s`", data ? data : "(null)");
   free (out);
   keel_error_free (err);
+}
+
+static bool libselinux_mapped (void)
+{
+  void *h = dlopen ("libselinux.so.1", RTLD_NOW | RTLD_NOLOAD);
+  if (h != NULL)
+    dlclose (h);
+  return h != NULL;
+}
+
+/* Issue 9: libselinux is loaded when a label asks for SELinux, never before. */
+static void test_lazy_libselinux (void)
+{
+  struct rc_process none = { 0 }, empty = { .selinux_label = (char *)"" };
+  struct rc_process label = { .selinux_label = (char *)"system_u:system_r:container_t:s0" };
+  keel_error *err = NULL;
+
+  tap_ok (!libselinux_mapped (), "libselinux is not loaded at start");
+  tap_ok (lsm_check (&none, NULL, &err) == 0 && lsm_check (&empty, "", &err) == 0, "no labels: lsm_check passes");
+  tap_ok (!libselinux_mapped () && !lsm_selinux_loaded (), "no labels: libselinux still not loaded");
+  bool enabled = lsm_check (&label, NULL, &err) == 0;
+  keel_error_free (err);
+  err = NULL;
+  tap_ok (enabled == lsm_selinux_enabled (), "a label passes lsm_check exactly when SELinux is enabled");
+#ifdef HAVE_SELINUX
+  tap_ok (libselinux_mapped () && lsm_selinux_loaded (), "built --with-selinux: a label loads libselinux");
+#else
+  tap_ok (!libselinux_mapped () && !lsm_selinux_loaded (), "built without libselinux: a label never loads it");
+#endif
 }
 
 int main (void)
@@ -41,5 +72,6 @@ int main (void)
   tap_ok (lsm_mount_data ("", "tmpfs", &data, &err) == 0 && strcmp (data, "mode=755") == 0, "empty mountLabel");
   tap_ok (lsm_mount_data ("l", "proc", &data, &err) == 0 && strcmp (data, "mode=755") == 0, "proc keeps its data");
   free (data);
+  test_lazy_libselinux ();
   return tap_done ();
 }
