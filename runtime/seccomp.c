@@ -163,21 +163,29 @@ static bool kernel_has_flag (unsigned int flag)
 
 /* ---- compile ---- */
 
+/* Errors about the profile name the file and the JSON path, as the parser's
+ * do ("config.json: .linux.seccomp.syscalls[2].args[0]: ..."). WHAT is the
+ * path below .linux.seccomp, "" for the object itself. */
+#define PROFILE_PATH "config.json: .linux.seccomp"
+
+#define profile_err(err, errnum, what, ...)                                                                            \
+  (keel_err (err, errnum, __VA_ARGS__), keel_err_prefix (err, PROFILE_PATH "%s", what))
+
 static int resolve_action (const char *name, bool has_errno, uint32_t errno_ret, const char *what, uint32_t *out,
                            keel_error **err)
 {
   const struct action_info *a = find_action (name);
   if (a == NULL)
-    return keel_err (err, 0, "%s: unknown action %s", what, name);
+    return profile_err (err, 0, what, "unknown action %s", name);
   /* config-linux.md "Seccomp": "When the action doesn't support an errno, the
    * runtime MUST print and error and fail." */
   if (has_errno && !a->takes_errno)
-    return keel_err (err, 0, "%s: %s does not take an errno return value", what, name);
+    return profile_err (err, 0, what, "%s does not take an errno return value", name);
   /* The errno travels in SECCOMP_RET_DATA, 16 bits. */
   if (has_errno && errno_ret > 0xffff)
-    return keel_err (err, 0, "%s: errno value %u out of range", what, errno_ret);
+    return profile_err (err, 0, what, "errno value %u out of range", errno_ret);
   if (!kernel_has_action (a->kernel_ret))
-    return keel_err (err, 0, "%s: %s is not supported by this kernel", what, name);
+    return profile_err (err, 0, what, "%s is not supported by this kernel", name);
   if (!a->takes_errno)
     *out = a->action;
   else if (a->action == SCMP_ACT_TRACE (0))
@@ -187,31 +195,41 @@ static int resolve_action (const char *name, bool has_errno, uint32_t errno_ret,
   return 0;
 }
 
+/* ".KEY[I]" in BUF, big enough for any size_t. */
+static const char *element_path (char buf[static 64], const char *key, size_t i)
+{
+  snprintf (buf, 64, ".%s[%zu]", key, i);
+  return buf;
+}
+
 static int add_arches (scmp_filter_ctx ctx, char *const *names, keel_error **err)
 {
-  for (char *const *n = names; n != NULL && *n != NULL; n++)
+  char what[64];
+  for (size_t i = 0; names != NULL && names[i] != NULL; i++)
     {
-      uint32_t token = arch_token (*n);
+      uint32_t token = arch_token (names[i]);
       if (token == 0)
-        return keel_err (err, 0, "architectures: %s is not supported by libseccomp %u.%u.%u", *n,
-                         seccomp_version ()->major, seccomp_version ()->minor, seccomp_version ()->micro);
+        return profile_err (err, 0, element_path (what, "architectures", i),
+                            "%s is not supported by libseccomp %u.%u.%u", names[i], seccomp_version ()->major,
+                            seccomp_version ()->minor, seccomp_version ()->micro);
       /* The native arch is already in a new filter and stays there. */
       int r = seccomp_arch_add (ctx, token);
       if (r < 0 && r != -EEXIST)
-        return keel_err (err, -r, "architectures: adding %s", *n);
+        return profile_err (err, -r, element_path (what, "architectures", i), "adding %s", names[i]);
     }
   return 0;
 }
 
 static int resolve_flags (char *const *names, unsigned int *out, keel_error **err)
 {
-  for (char *const *n = names; n != NULL && *n != NULL; n++)
+  char what[64];
+  for (size_t i = 0; names != NULL && names[i] != NULL; i++)
     {
-      const struct flag_info *f = find_flag (*n);
+      const struct flag_info *f = find_flag (names[i]);
       if (f == NULL)
-        return keel_err (err, 0, "flags: unknown flag %s", *n);
+        return profile_err (err, 0, element_path (what, "flags", i), "unknown flag %s", names[i]);
       if (!kernel_has_flag (f->flag))
-        return keel_err (err, 0, "flags: %s is not supported by this kernel", *n);
+        return profile_err (err, 0, element_path (what, "flags", i), "%s is not supported by this kernel", names[i]);
       *out |= f->flag;
     }
   return 0;
@@ -222,9 +240,9 @@ static int build_condition (const struct rc_seccomp_arg *a, const char *what, st
 {
   const struct op_info *op = find_op (a->op);
   if (op == NULL)
-    return keel_err (err, 0, "%s: unknown operator %s", what, a->op);
+    return profile_err (err, 0, what, "unknown operator %s", a->op);
   if (a->index >= SECCOMP_MAX_ARGS)
-    return keel_err (err, 0, "%s: argument index %u out of range (0-%d)", what, a->index, SECCOMP_MAX_ARGS - 1);
+    return profile_err (err, 0, what, "argument index %u out of range (0-%d)", a->index, SECCOMP_MAX_ARGS - 1);
   /* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the expected
    * result, libseccomp's datum_a and datum_b. */
   *out = (struct scmp_arg_cmp){ .arg = a->index, .op = op->op, .datum_a = a->value, .datum_b = a->value_two };
@@ -252,7 +270,7 @@ static int add_rule (scmp_filter_ctx ctx, uint32_t action, int nr, const char *n
 {
   int r = seccomp_rule_add_array (ctx, action, nr, n, conds);
   if (r < 0)
-    return keel_err (err, -r, "%s: adding rule for %s", what, name);
+    return profile_err (err, -r, what, "adding rule for %s", name);
   return 0;
 }
 
@@ -277,7 +295,7 @@ static int add_syscall_rule (scmp_filter_ctx ctx, const struct rc_seccomp_syscal
 {
   char what[64];
   uint32_t action;
-  snprintf (what, sizeof what, "syscalls[%zu]", idx);
+  element_path (what, "syscalls", idx);
   if (resolve_action (sc->action, sc->has_errno_ret, sc->errno_ret, what, &action, err) < 0)
     return -1;
   if (action == SCMP_ACT_NOTIFY)
@@ -286,7 +304,7 @@ static int add_syscall_rule (scmp_filter_ctx ctx, const struct rc_seccomp_syscal
        * after the filter is loaded: notifying them would wait forever for an
        * agent that has not got the fd yet (runc refuses write likewise). */
       if (strcmp (*n, "write") == 0 || strcmp (*n, "sendmsg") == 0)
-        return keel_err (err, 0, "%s: SCMP_ACT_NOTIFY cannot be used for %s", what, *n);
+        return profile_err (err, 0, what, "SCMP_ACT_NOTIFY cannot be used for %s", *n);
   /* libseccomp refuses rules with the default action; they change nothing. */
   if (action == default_action)
     return 0;
@@ -294,10 +312,10 @@ static int add_syscall_rule (scmp_filter_ctx ctx, const struct rc_seccomp_syscal
 
   _cleanup_free_ struct scmp_arg_cmp *conds = calloc (sc->args_len + 1, sizeof *conds);
   if (conds == NULL)
-    return keel_err (err, ENOMEM, "%s", what);
+    return keel_err (err, ENOMEM, PROFILE_PATH "%s", what);
   for (size_t i = 0; i < sc->args_len; i++)
     {
-      char argwhat[96];
+      char argwhat[128];
       snprintf (argwhat, sizeof argwhat, "%s.args[%zu]", what, i);
       if (build_condition (&sc->args[i], argwhat, &conds[i], err) < 0)
         return -1;
@@ -314,20 +332,20 @@ static int export_bpf (scmp_filter_ctx ctx, struct seccomp_program *p, keel_erro
   _cleanup_close_ int fd = memfd_create ("keel-seccomp", MFD_CLOEXEC);
   struct stat st;
   if (fd < 0)
-    return keel_err_errno (err, "memfd_create");
+    return profile_err (err, errno, "", "memfd_create");
   int r = seccomp_export_bpf (ctx, fd);
   if (r < 0)
-    return keel_err (err, -r, "exporting the BPF program");
+    return profile_err (err, -r, "", "exporting the BPF program");
   if (fstat (fd, &st) < 0)
-    return keel_err_errno (err, "fstat memfd");
+    return profile_err (err, errno, "", "fstat memfd");
   size_t n = st.st_size / sizeof (struct sock_filter);
   if (n == 0 || n > BPF_MAXINSNS || (size_t)st.st_size % sizeof (struct sock_filter) != 0)
-    return keel_err (err, 0, "the filter has %zu BPF instructions, the kernel takes 1-%d", n, BPF_MAXINSNS);
+    return profile_err (err, 0, "", "the filter has %zu BPF instructions, the kernel takes 1-%d", n, BPF_MAXINSNS);
   p->insns = malloc (st.st_size);
   if (p->insns == NULL)
-    return keel_err (err, ENOMEM, "BPF program");
+    return keel_err (err, ENOMEM, PROFILE_PATH);
   if (pread (fd, p->insns, st.st_size, 0) != st.st_size)
-    return keel_err_errno (err, "reading the BPF program back");
+    return profile_err (err, errno, "", "reading the BPF program back");
   p->len = n;
   return 0;
 }
@@ -337,10 +355,10 @@ static int check_listener (const struct rc_seccomp *s, bool notify, keel_error *
   /* config-linux.md "Seccomp": listenerMetadata "MUST NOT be set if
    * listenerPath is not set". */
   if (s->listener_metadata != NULL && s->listener_path == NULL)
-    return keel_err (err, 0, "listenerMetadata is set without listenerPath");
+    return profile_err (err, 0, ".listenerMetadata", "set without listenerPath");
   /* Without an agent, every notified syscall would block forever. */
   if (notify && s->listener_path == NULL)
-    return keel_err (err, 0, "SCMP_ACT_NOTIFY is used but listenerPath is not set");
+    return profile_err (err, 0, "", "SCMP_ACT_NOTIFY is used but listenerPath is not set");
   return 0;
 }
 
@@ -355,16 +373,16 @@ static int compile_into (const struct rc_seccomp *s, struct seccomp_program *p, 
   uint32_t default_action;
   __attribute__ ((cleanup (ctx_releasep))) scmp_filter_ctx ctx = NULL;
 
-  if (resolve_action (s->default_action, s->has_default_errno_ret, s->default_errno_ret, "defaultAction",
+  if (resolve_action (s->default_action, s->has_default_errno_ret, s->default_errno_ret, ".defaultAction",
                       &default_action, err)
       < 0)
     return -1;
   /* The runtime itself would be the first to wait on its own agent. */
   if (default_action == SCMP_ACT_NOTIFY)
-    return keel_err (err, 0, "defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    return profile_err (err, 0, ".defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
   ctx = seccomp_init (default_action);
   if (ctx == NULL)
-    return keel_err (err, 0, "seccomp_init failed");
+    return profile_err (err, 0, "", "seccomp_init failed");
   if (add_arches (ctx, s->architectures, err) < 0 || resolve_flags (s->flags, &p->flags, err) < 0)
     return -1;
   for (size_t i = 0; i < s->syscalls_len; i++)
@@ -392,7 +410,7 @@ int seccomp_compile (const struct rc_seccomp *s, struct seccomp_program **out, k
   if (compile_into (s, p, err) < 0)
     {
       seccomp_program_free (p);
-      return keel_err_prefix (err, "linux.seccomp");
+      return -1;
     }
   *out = p;
   return 0;
@@ -496,10 +514,10 @@ int seccomp_compile_cached (const struct rc_seccomp *s, const char *cache_dir, s
   _cleanup_free_ char *key = NULL, *path = NULL;
   _cleanup_error_ keel_error *ignored = NULL;
   if (cache_describe (s, &key, err) < 0)
-    return keel_err_prefix (err, "linux.seccomp");
+    return keel_err_prefix (err, PROFILE_PATH);
   size_t key_len = strlen (key);
   if (asprintf (&path, "%s/%016" PRIx64, cache_dir, cache_hash (key, key_len)) < 0)
-    return keel_err (err, ENOMEM, "linux.seccomp");
+    return keel_err (err, ENOMEM, PROFILE_PATH);
   *out = cache_read (path, key, key_len);
   if (*out != NULL)
     return 0;
@@ -552,7 +570,7 @@ int seccomp_compile_for_runtime (const struct rc_seccomp *s, const char *state_r
     return seccomp_compile (s, out, err);
   _cleanup_error_ keel_error *ignored = NULL;
   if (asprintf (&dir, "%s/%s", state_root, SECCOMP_CACHE_DIR) < 0)
-    return keel_err (err, ENOMEM, "linux.seccomp");
+    return keel_err (err, ENOMEM, PROFILE_PATH);
   /* The state root's own mode (state_dir.c), should the cache come first. */
   mkdir_p (state_root, 0711, &ignored);
   cache_prune (dir);

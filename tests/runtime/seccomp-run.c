@@ -250,10 +250,7 @@ int main (int argc, char **argv)
   if (o.compile_only > 0)
     return compile_only (&o, cfg->linux_->seccomp, o.compile_only);
   if (compile (&o, cfg->linux_->seccomp, &p, &err) < 0)
-    {
-      keel_err_prefix (&err, "%s", o.config);
-      return fail (err);
-    }
+    return fail (err); /* the message names config.json and the JSON path */
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return 125;
   fflush (stdout);

@@ -256,11 +256,11 @@ notify_config() {
   config "$(allow_with "$(rule mkdir SCMP_ACT_NOTIFY)")"
   run "$RUN" "$TMP/config.json" -- "$PROBE" getpid
   [ "$status" -eq 125 ]
-  [[ "$output" == *"config.json: linux.seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set"* ]]
+  [ "$output" = "seccomp-run: config.json: .linux.seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set" ]
   config '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_LOONGARCH64"]}'
   run "$RUN" "$TMP/config.json" -- "$PROBE" getpid
   [ "$status" -eq 125 ]
-  [[ "$output" == *"SCMP_ARCH_LOONGARCH64 is not supported by libseccomp"* ]]
+  [[ "$output" == "seccomp-run: config.json: .linux.seccomp.architectures[0]: SCMP_ARCH_LOONGARCH64 is not supported by libseccomp"* ]]
 }
 
 @test "a program read back from the cache filters like a fresh one" {

@@ -99,15 +99,23 @@ static void test_errors (void)
                 "errno value 70000 out of range", "errnoRet beyond 16 bits");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
                 "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
-                "syscalls[0].args[0]: argument index 6 out of range", "argument index 6");
+                "config.json: .linux.seccomp.syscalls[0].args[0]: argument index 6 out of range", "argument index 6");
+  expect_error (
+      "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+      "{\"names\":[\"rmdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":"
+      "\"SCMP_CMP_EQ\"},{\"index\":7,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+      "config.json: .linux.seccomp.syscalls[1].args[1]: argument index 7 out of range",
+      "the path counts rules and arguments");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
                 "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
-                "SCMP_ACT_NOTIFY is used but listenerPath is not set", "NOTIFY without listenerPath");
+                "config.json: .linux.seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set",
+                "NOTIFY without listenerPath");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/x\"}",
-                "SCMP_ACT_NOTIFY cannot be the default action", "NOTIFY as default");
+                "config.json: .linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action",
+                "NOTIFY as default");
   expect_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":[{\"names\":[\"mkdir\","
                 "\"write\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
-                "syscalls[0]: SCMP_ACT_NOTIFY cannot be used for write", "NOTIFY on write");
+                "config.json: .linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for write", "NOTIFY on write");
 }
 
 /* The parser already refuses unknown names; seccomp_compile must too, since
@@ -125,28 +133,32 @@ static void test_unknown_names (void)
   saved = s->flags[0];
   s->flags[0] = (char *)"SECCOMP_FILTER_FLAG_BOGUS";
   tap_ok (compile (s, &msg) == NULL, "unknown flag refused");
-  tap_like (msg, "flags: unknown flag SECCOMP_FILTER_FLAG_BOGUS", "the message names the flag");
+  tap_is (msg, "config.json: .linux.seccomp.flags[0]: unknown flag SECCOMP_FILTER_FLAG_BOGUS",
+          "the message names the file, the flag's JSON path and the flag");
   s->flags[0] = saved;
   free (msg);
 
   saved = s->syscalls[0].action;
   s->syscalls[0].action = (char *)"SCMP_ACT_BOGUS";
   tap_ok (compile (s, &msg) == NULL, "unknown action refused");
-  tap_like (msg, "linux.seccomp: syscalls[0]: unknown action SCMP_ACT_BOGUS", "the message names the rule and action");
+  tap_is (msg, "config.json: .linux.seccomp.syscalls[0]: unknown action SCMP_ACT_BOGUS",
+          "the message names the file, the rule's JSON path and the action");
   s->syscalls[0].action = saved;
   free (msg);
 
   saved = s->syscalls[0].args[0].op;
   s->syscalls[0].args[0].op = (char *)"SCMP_CMP_BOGUS";
   tap_ok (compile (s, &msg) == NULL, "unknown operator refused");
-  tap_like (msg, "syscalls[0].args[0]: unknown operator SCMP_CMP_BOGUS", "the message names the argument");
+  tap_is (msg, "config.json: .linux.seccomp.syscalls[0].args[0]: unknown operator SCMP_CMP_BOGUS",
+          "the message names the argument's JSON path");
   s->syscalls[0].args[0].op = saved;
   free (msg);
 
   /* config-linux.md "Seccomp": errnoRet on an action without one MUST fail. */
   s->has_default_errno_ret = true;
   tap_ok (compile (s, &msg) == NULL, "defaultErrnoRet with ALLOW refused");
-  tap_like (msg, "defaultAction: SCMP_ACT_ALLOW does not take an errno", "the message says why");
+  tap_like (msg, "config.json: .linux.seccomp.defaultAction: SCMP_ACT_ALLOW does not take an errno",
+            "the message says why");
   s->has_default_errno_ret = false;
   free (msg);
 
@@ -154,14 +166,15 @@ static void test_unknown_names (void)
   s->syscalls[0].action = (char *)"SCMP_ACT_KILL_PROCESS";
   s->syscalls[0].has_errno_ret = true;
   tap_ok (compile (s, &msg) == NULL, "errnoRet on KILL_PROCESS refused");
-  tap_like (msg, "syscalls[0]: SCMP_ACT_KILL_PROCESS does not take an errno", "the message names the rule");
+  tap_like (msg, "config.json: .linux.seccomp.syscalls[0]: SCMP_ACT_KILL_PROCESS does not take an errno",
+            "the message names the rule");
   s->syscalls[0].action = saved;
   s->syscalls[0].has_errno_ret = false;
   free (msg);
 
   s->listener_metadata = strdup ("m");
   tap_ok (compile (s, &msg) == NULL, "listenerMetadata without listenerPath refused");
-  tap_like (msg, "listenerMetadata is set without listenerPath", "the message says so");
+  tap_is (msg, "config.json: .linux.seccomp.listenerMetadata: set without listenerPath", "the message says so");
   free (msg);
 
   /* Valid per runtime-spec, but only libseccomp >= 2.6 knows it. */
@@ -173,7 +186,9 @@ static void test_unknown_names (void)
   if (v->major == 2 && v->minor < 6)
     {
       tap_ok (p == NULL, "an arch this libseccomp lacks is refused");
-      tap_like (msg, "architectures: SCMP_ARCH_LOONGARCH64 is not supported by libseccomp 2.", "message names it");
+      tap_like (msg,
+                "config.json: .linux.seccomp.architectures[0]: SCMP_ARCH_LOONGARCH64 is not supported by libseccomp 2.",
+                "message names it");
     }
   else
     tap_skip ("libseccomp >= 2.6 knows loongarch64");
