@@ -32,6 +32,7 @@ typedef struct exec_opts
   char **caps; /* --cap */
   bool tty, detach, no_new_privs;
   int preserve_fds;
+  bool no_new_keyring; /* not a flag: the container was created with --no-new-keyring */
 } exec_opts;
 
 static int strv_push (char ***v, const char *s)
@@ -297,7 +298,7 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
   int sv[2], pty = -1, master = -1;
   pid_t pid;
   enum sync_type t;
-  _cleanup_free_ char *msg = NULL;
+  _cleanup_free_ char *msg = NULL, *state_json = NULL;
   _cleanup_seccomp_program_ struct seccomp_program *filter = NULL;
   init_args a = { .cfg = cfg,
                   .fifo_fd = -1,
@@ -305,19 +306,21 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
                   .keep_fds = o->preserve_fds,
                   .terminal = p->terminal,
                   .process = p,
-                  .no_new_keyring = true };
+                  .id = st->id,
+                  .no_new_keyring = o->no_new_keyring };
 
   if (p->terminal && o->console_socket == NULL && o->detach)
     return keel_err (err, 0, "--tty with --detach needs --console-socket");
   if (lsm_check (p, NULL, err) < 0)
     return -1;
-  /* The container's seccomp profile applies to exec'd processes too. */
+  /* The container's seccomp profile applies to exec'd processes too, with
+   * their own notify fd for listenerPath (sent as runc sends it). */
   if (cfg->linux_ != NULL && cfg->linux_->seccomp != NULL)
     {
       if (seccomp_compile_for_runtime (cfg->linux_->seccomp, g->root, &filter, err) < 0)
         return -1;
-      if (seccomp_program_uses_notify (filter))
-        return keel_err (err, 0, "linux.seccomp.listenerPath: not supported for exec yet");
+      if (seccomp_program_uses_notify (filter) && container_state_json (st, &state_json, err) < 0)
+        return -1;
       a.seccomp = filter;
     }
   if (target_namespaces (cfg, st->pid, err) < 0 || ns_join_paths (cfg, true, err) < 0)
@@ -354,7 +357,7 @@ static int run_exec (runtime_globals *g, runtime_state *st, struct runtime_confi
       else
         pty = master;
     }
-  if (sync_expect (sv[0], SYNC_READY, NULL, NULL, err) < 0)
+  if (sync_expect_ready (sv[0], cfg->linux_ != NULL ? cfg->linux_->seccomp : NULL, pid, state_json, err) < 0)
     goto fail;
   /* The sync socket is close-on-exec: EOF means the exec happened. */
   if (sync_recv (sv[0], &t, &msg, NULL, NULL) == 0 && t == SYNC_ERROR)
@@ -418,6 +421,7 @@ int cmd_exec (runtime_globals *g, int argc, char **argv, keel_error **err)
     }
   /* Exec must not hold the lock while the process runs: others may kill/delete. */
   copy = state_dir_file (&sd, STATE_CONFIG_COPY);
+  o.no_new_keyring = faccessat (sd.dirfd, STATE_NO_NEW_KEYRING, F_OK, 0) == 0;
   state_dir_close (&sd);
   if (strcmp (st->status, "running") != 0 && strcmp (st->status, "created") != 0)
     r = keel_err (err, 0, "exec %s: container is %s", id, st->status);

@@ -305,39 +305,6 @@ static int write_pid_file (const char *path, pid_t pid, keel_error **err)
   return write_file_atomic (path, buf, (size_t)n, 0644, 0, err);
 }
 
-/* READY, possibly preceded by the seccomp NOTIFY fd for listenerPath. */
-static int wait_ready (create_ctx *c, const char *state_json, keel_error **err)
-{
-  const struct rc_seccomp *s = c->cfg->linux_ != NULL ? c->cfg->linux_->seccomp : NULL;
-  _cleanup_free_ char *text = NULL;
-  enum sync_type t;
-  int fd = -1, r;
-
-  if (sync_recv (c->sync_fd, &t, &text, &fd, err) < 0)
-    return -1;
-  if (t == SYNC_SECCOMP)
-    {
-      if (fd < 0 || s == NULL || s->listener_path == NULL)
-        {
-          if (fd >= 0)
-            close (fd);
-          return keel_err (err, 0, "linux.seccomp: unexpected notify fd");
-        }
-      r = seccomp_send_listener (s->listener_path, fd, state_json, s->listener_metadata, err);
-      close (fd);
-      if (r < 0)
-        return -1;
-      return sync_expect (c->sync_fd, SYNC_READY, NULL, NULL, err);
-    }
-  if (fd >= 0)
-    close (fd);
-  if (t == SYNC_ERROR)
-    return keel_err (err, 0, "%s", text != NULL ? text : "the container's init failed");
-  if (t != SYNC_READY)
-    return keel_err (err, 0, "sync: expected message %d, got %d", SYNC_READY, t);
-  return 0;
-}
-
 /* The parent's half of the sync protocol. */
 static int drive_child (create_ctx *c, int *pty, keel_error **err)
 {
@@ -375,12 +342,22 @@ static int drive_child (create_ctx *c, int *pty, keel_error **err)
       else
         *pty = master;
     }
-  if (wait_ready (c, json, err) < 0)
+  if (sync_expect_ready (c->sync_fd, c->cfg->linux_ != NULL ? c->cfg->linux_->seccomp : NULL, 0, json, err) < 0)
     return -1;
   if (write_state (c, "created", err) < 0)
     return -1;
   if (c->o->pid_file != NULL && write_pid_file (c->o->pid_file, c->pid, err) < 0)
     return keel_err_prefix (err, "--pid-file");
+  return 0;
+}
+
+/* For exec (state_dir.h): it must keep its caller's keyring too. */
+static int mark_no_new_keyring (state_dir *sd, keel_error **err)
+{
+  int fd = openat (sd->dirfd, STATE_NO_NEW_KEYRING, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return keel_err_errno (err, "create `%s/%s`", sd->path, STATE_NO_NEW_KEYRING);
+  close (fd);
   return 0;
 }
 
@@ -407,6 +384,8 @@ static int spawn (create_ctx *c, int *pty, keel_error **err)
   c->fifo_fd = open (fifo, O_PATH | O_CLOEXEC);
   if (c->fifo_fd < 0)
     return keel_err_errno (err, "open `%s`", fifo);
+  if (c->o->no_new_keyring && mark_no_new_keyring (&c->sd, err) < 0)
+    return -1;
   if (cgroup_create (&c->cg, c->cfg, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -114,6 +114,38 @@ int sync_expect (int fd, enum sync_type expected, char **text, int *fd_out, keel
   return 0;
 }
 
+int sync_expect_ready (int fd, const struct rc_seccomp *s, pid_t process_pid, const char *state_json, keel_error **err)
+{
+  _cleanup_free_ char *text = NULL;
+  enum sync_type t;
+  int notify = -1, r;
+
+  if (sync_recv (fd, &t, &text, &notify, err) < 0)
+    return -1;
+  if (t != SYNC_SECCOMP)
+    {
+      if (notify >= 0)
+        close (notify);
+      if (t == SYNC_ERROR)
+        return keel_err (err, 0, "%s", text != NULL ? text : "the container's process failed");
+      if (t != SYNC_READY)
+        return keel_err (err, 0, "sync: expected message %d, got %d", SYNC_READY, t);
+      return 0;
+    }
+  if (notify < 0 || s == NULL || s->listener_path == NULL)
+    {
+      if (notify >= 0)
+        close (notify);
+      return keel_err (err, 0, "linux.seccomp: unexpected notify fd");
+    }
+  /* config-linux.md "Seccomp": a failure to send to listenerPath MUST be an error. */
+  r = seccomp_send_listener_for (s->listener_path, notify, process_pid, state_json, s->listener_metadata, err);
+  close (notify);
+  if (r < 0)
+    return -1;
+  return sync_expect (fd, SYNC_READY, NULL, NULL, err);
+}
+
 pid_t init_clone (unsigned long flags, int cgroup_fd, int (*fn) (void *), void *arg, keel_error **err)
 {
   struct clone_args ca = { 0 };

@@ -28,6 +28,11 @@ int sync_recv (int fd, enum sync_type *type, char **text, int *fd_out, keel_erro
 /* Wait for EXPECTED; an SYNC_ERROR from the peer becomes *err. */
 int sync_expect (int fd, enum sync_type expected, char **text, int *fd_out, keel_error **err);
 
+/* Wait for SYNC_READY. A SYNC_SECCOMP before it brings the notify fd of the
+ * linux.seccomp S, which goes to S's listenerPath with STATE_JSON (seccomp.h:
+ * seccomp_send_listener_for; PROCESS_PID 0 for the container's init). */
+int sync_expect_ready (int fd, const struct rc_seccomp *s, pid_t process_pid, const char *state_json, keel_error **err);
+
 /* What the child needs; it is a copy of the parent's memory (no re-exec). */
 typedef struct init_args
 {

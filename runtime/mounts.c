@@ -376,6 +376,37 @@ static int mount_cgroup (const init_args *a, int rootfd, const struct rc_mount *
   return 0;
 }
 
+/* CVE-2019-19921 class: proc and sysfs are mounted on a real directory, as
+ * runc insists ("must be mounted on ordinary directory"). A symlink the image
+ * put there (proc -> /etc, proc -> ../..) would make the kernel's own files
+ * appear, unmasked, at the path it names; the check does not follow it. */
+static int check_ordinary_dir (int rootfd, const struct rc_mount *m, keel_error **err)
+{
+  _cleanup_free_ char *dir = strdup (m->destination);
+  _cleanup_close_ int dfd = -1;
+  struct stat st;
+  char *base;
+  size_t len;
+
+  if (dir == NULL)
+    return keel_err (err, ENOMEM, "mount");
+  for (len = strlen (dir); len > 1 && dir[len - 1] == '/'; len--)
+    dir[len - 1] = '\0';
+  base = strrchr (dir, '/');
+  if (base == NULL || base[1] == '\0' || strcmp (base + 1, ".") == 0 || strcmp (base + 1, "..") == 0)
+    return 0;
+  *base++ = '\0';
+  /* A missing parent or destination is created as directories later. */
+  if (openat2_in_root (rootfd, *dir != '\0' ? dir : "/", O_PATH | O_DIRECTORY, &dfd) < 0)
+    return errno == ENOENT ? 0 : keel_err_errno (err, "resolve `%s` in the rootfs", *dir != '\0' ? dir : "/");
+  if (fstatat (dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : keel_err_errno (err, "stat `%s` in the rootfs", m->destination);
+  if (!S_ISDIR (st.st_mode))
+    return keel_err (err, 0, "filesystem \"%s\" must be mounted on ordinary directory (`%s` %s)", m->type,
+                     m->destination, S_ISLNK (st.st_mode) ? "is a symlink" : "is not a directory");
+  return 0;
+}
+
 static int mount_one (const init_args *a, int rootfd, const struct rc_mount *m, size_t index, keel_error **err)
 {
   unsigned long flags, clear, prop, rset, rclear;
@@ -402,6 +433,9 @@ static int mount_one (const init_args *a, int rootfd, const struct rc_mount *m, 
     source = strdup (m->source);
   if (bind && stat (source, &st) < 0)
     return keel_err_errno (err, "bind source `%s`", source);
+  if (!bind && type != NULL && (strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0)
+      && check_ordinary_dir (rootfd, m, err) < 0)
+    return -1;
   if (resolve_in_root (rootfd, m->destination, true, !bind || S_ISDIR (st.st_mode), &dfd, err) < 0
       || (target = fd_path (dfd)) == NULL)
     return -1;

@@ -270,6 +270,31 @@ int process_check_exec (const struct rc_process *p, keel_error **err)
   return 0;
 }
 
+/* The home directory of UID in the container's /etc/passwd, "/" when it has
+ * none there (runc's default). Fields: name:password:uid:gid:gecos:home:shell. */
+static char *passwd_home (uid_t uid)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/etc/passwd", "re");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+
+  while (f != NULL && getline (&line, &cap, f) >= 0)
+    {
+      char *fields[7] = { NULL }, *s = line, *end;
+      size_t n = 0;
+      unsigned long id;
+      line[strcspn (line, "\n")] = '\0';
+      while (n < 7 && (fields[n] = strsep (&s, ":")) != NULL)
+        n++;
+      if (n < 6 || *fields[2] == '\0')
+        continue;
+      id = strtoul (fields[2], &end, 10);
+      if (*end == '\0' && id == uid)
+        return strdup (*fields[5] != '\0' ? fields[5] : "/");
+    }
+  return strdup ("/");
+}
+
 int process_exec (const struct rc_process *p, int listen_fds, keel_error **err)
 {
   _cleanup_free_ char *exe = NULL;
@@ -280,17 +305,26 @@ int process_exec (const struct rc_process *p, int listen_fds, keel_error **err)
     return keel_err (err, 0, "process.args: empty");
   for (char **e = p->env; e != NULL && *e != NULL; e++)
     n++;
-  env = calloc (n + 3, sizeof (char *));
+  env = calloc (n + 4, sizeof (char *));
   if (env == NULL)
     return keel_err (err, ENOMEM, "environment");
   n = 0;
   for (char **e = p->env; e != NULL && *e != NULL; e++)
-    if (listen_fds == 0 || (strncmp (*e, "LISTEN_FDS=", 11) != 0 && strncmp (*e, "LISTEN_PID=", 11) != 0))
+    if ((listen_fds == 0 || (strncmp (*e, "LISTEN_FDS=", 11) != 0 && strncmp (*e, "LISTEN_PID=", 11) != 0))
+        && strcmp (*e, "HOME=") != 0)
       env[n++] = strdup (*e);
   /* sd_listen_fds(3): the fds are passed on, and LISTEN_PID names the process that gets them. */
   if (listen_fds > 0)
     {
       if (asprintf (&env[n++], "LISTEN_FDS=%d", listen_fds) < 0 || asprintf (&env[n++], "LISTEN_PID=%d", getpid ()) < 0)
+        return keel_err (err, ENOMEM, "environment");
+    }
+  /* As runc: a process without HOME gets its user's home from the
+   * container's /etc/passwd. */
+  if (env_get (env, "HOME") == NULL)
+    {
+      _cleanup_free_ char *home = passwd_home (p->user.uid);
+      if (home == NULL || asprintf (&env[n++], "HOME=%s", home) < 0)
         return keel_err (err, ENOMEM, "environment");
     }
   exe = lookup (p->args[0], env);

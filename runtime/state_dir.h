@@ -45,5 +45,7 @@ char *state_dir_file (const state_dir *sd, const char *name);
 
 #define STATE_EXEC_FIFO "exec.fifo"
 #define STATE_CONFIG_COPY "config.json"
+/* Present when create had --no-new-keyring: exec then keeps its caller's session keyring too, as runc. */
+#define STATE_NO_NEW_KEYRING "no-new-keyring"
 
 #endif

@@ -97,3 +97,77 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
     has "ns.$ns=$(stat -L -c %i "/proc/$PID/ns/$ns")"
   done
 }
+
+# Restart the container with /proc/keys visible (the default spec masks it) and CREATE_FLAGS for create.
+rerun_with_keys() {
+  "$RUNTIME" delete -f "$ID"
+  bundle_set "$B" '.linux.maskedPaths = []'
+  "$RUNTIME" create -b "$B" "$@" "$ID"
+  "$RUNTIME" start "$ID"
+}
+
+@test "exec: the process joins the container's session keyring _ses.ID as runc's exec does, never the caller's" {
+  rerun_with_keys
+  # As uid 1000 /proc/keys lists only what the process possesses: its session keyring and what hangs off it.
+  run "$RUNTIME" exec -u 1000 "$ID" cat /proc/keys
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -q " keyring *_ses\.$ID: " <<<"$output"
+  [ "$(grep -c keyring <<<"$output")" -eq 1 ]
+  # The same keyring as the container's init (one serial), not a new one per exec.
+  init_key=$(awk -v n="_ses.$ID:" '$9 == n { print $1 }' /proc/keys)
+  [ "$(awk '{ print $1 }' <<<"$output")" = "$init_key" ]
+}
+
+@test "exec: after create --no-new-keyring, exec keeps its caller's session keyring too (as runc)" {
+  rerun_with_keys --no-new-keyring
+  # Without the mark create leaves, exec would join (or make) _ses.ID. As root it would see every key: uid 1000.
+  run "$RUNTIME" exec -u 1000 "$ID" cat /proc/keys
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! grep -q "_ses\.$ID" <<<"$output"
+}
+
+@test "exec and run: HOME comes from the user's entry in the container's /etc/passwd when env has none (as runc)" {
+  run "$RUNTIME" exec "$ID" payload report
+  has "env.HOME=/root"
+  run "$RUNTIME" exec -u 1000 "$ID" payload report
+  has "env.HOME=/home/user"
+  # No entry for the uid: /, as runc.
+  run "$RUNTIME" exec -u 4242 "$ID" payload report
+  has "env.HOME=/"
+  # An explicit HOME wins; an empty one is replaced.
+  run "$RUNTIME" exec -e HOME=/x "$ID" payload report
+  has "env.HOME=/x"
+  run "$RUNTIME" exec -e HOME= "$ID" payload report
+  has "env.HOME=/root"
+  "$RUNTIME" delete -f "$ID"
+  bundle_set "$B" '.process.args = ["payload", "report"] | .process.user = {uid: 1000, gid: 1000}'
+  run "$RUNTIME" run -b "$B" "$ID"
+  has "env.HOME=/home/user"
+  bundle_set "$B" '.process.env += ["HOME=/elsewhere"]'
+  run "$RUNTIME" run -b "$B" "$ID"
+  has "env.HOME=/elsewhere"
+}
+
+# pidfile_written_atomically TRACE PATH: strace shows PATH made by renaming a temporary file, never opened itself.
+pidfile_written_atomically() {
+  cat "$1"
+  grep -Eq "^rename(at2?)?\(.*\"$2\.tmp-[A-Za-z0-9]{6}\", .*\"$2\"(, 0)?\) = 0" "$1"
+  ! grep -q "open.*\"$2\"" "$1"
+}
+
+@test "--pid-file is written atomically (temp file + rename) by create and exec" {
+  command -v strace >/dev/null || skip "strace not installed"
+  run strace -qq -o "$TMP/exec.trace" -e trace=open,openat,rename,renameat,renameat2 \
+    "$RUNTIME" exec -d --pid-file "$TMP/epid" "$ID" payload sleep 30
+  [ "$status" -eq 0 ]
+  pidfile_written_atomically "$TMP/exec.trace" "$TMP/epid"
+  kill -0 "$(cat "$TMP/epid")"
+  "$RUNTIME" delete -f "$ID"
+  # Not under `run`: the init keeps create's stdout open until it exits.
+  strace -qq -o "$TMP/create.trace" -e trace=open,openat,rename,renameat,renameat2 \
+    "$RUNTIME" create -b "$B" --pid-file "$TMP/cpid" "$ID" >/dev/null 2>&1
+  pidfile_written_atomically "$TMP/create.trace" "$TMP/cpid"
+  [ "$(cat "$TMP/cpid")" = "$("$RUNTIME" state "$ID" | jq .pid)" ]
+}

@@ -210,3 +210,28 @@ in_shared_ns() { unshare -m --propagation shared "$RUNTIME" "$@"; }
     done
   done
 }
+
+@test "mounts: proc and sysfs go on an ordinary directory only: a symlink or file there is refused, as runc (CVE-2019-19921)" {
+  bundle_set "$B" '.process.args = ["true"]'
+  rmdir "$B/rootfs/proc"
+  mkdir "$B/rootfs/real"
+  # Absolute, escaping and in-rootfs targets alike: the symlink itself is refused, its target never mounted on.
+  for target in /etc ../../ real; do
+    ln -sfn "$target" "$B/rootfs/proc"
+    expect_create_failure "mounts[0] (/proc): filesystem \"proc\" must be mounted on ordinary directory (\`/proc\` is a symlink)"
+    ! grep -q " $B/rootfs/etc proc " /proc/self/mountinfo
+  done
+  rm "$B/rootfs/proc"
+  touch "$B/rootfs/proc"
+  expect_create_failure "filesystem \"proc\" must be mounted on ordinary directory (\`/proc\` is not a directory)"
+  rm "$B/rootfs/proc"
+  mkdir "$B/rootfs/proc"
+  rmdir "$B/rootfs/sys"
+  ln -s /etc "$B/rootfs/sys"
+  expect_create_failure "filesystem \"sysfs\" must be mounted on ordinary directory (\`/sys\` is a symlink)"
+  # A missing destination is still created, as a directory.
+  rm "$B/rootfs/sys"
+  run "$RUNTIME" run -b "$B" "$ID"
+  [ "$status" -eq 0 ]
+  [ -d "$B/rootfs/sys" ] && [ ! -L "$B/rootfs/sys" ]
+}

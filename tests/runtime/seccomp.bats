@@ -390,3 +390,41 @@ big_profile() {
   [[ "$output" == *"Seccomp=2"* ]]
   [ ! -e "$ROOT/:seccomp-cache" ] || [ -z "$(ls "$ROOT/:seccomp-cache")" ]
 }
+
+@test "runtime exec: the exec'd process's NOTIFY fd and state (its pid, the container's state, listenerMetadata) reach the agent" {
+  runtime_bundle payload sleep 100
+  # The container's init never calls mknodat: create's own agent only takes create's fd.
+  bundle_set "$B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s, listenerMetadata: "meta=exec",
+                   syscalls: [{names: ["mknodat"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$TMP/agent.sock"
+  start_agent mknodat errno:13
+  rt run -d -b "$B" "$ID" >/dev/null 2>&1
+  grep -qx "fds=1" "$TMP/agent.log"
+  kill "$AGENT_PID"; wait "$AGENT_PID" || true
+  # A fresh agent for exec at the same path.
+  rm -f "$TMP/agent.sock" "$TMP/state.json"
+  start_agent mknodat errno:13
+  run timeout 20 "$RUNTIME" --root "$ROOT" exec --pid-file "$TMP/epid" "$ID" payload mknod /tmp/p p
+  echo "$output"
+  [ "$output" = "mknod=EACCES" ]
+  [ ! -e "$B/rootfs/tmp/p" ]
+  grep -qx "notify mknodat" "$TMP/agent.log"
+  init=$(rt state "$ID" | jq .pid)
+  run jq -r '[(.fds | join(",")), .metadata, .state.status, .state.id, (.state.pid | tostring), (.pid | tostring)] | join(" ")' "$TMP/state.json"
+  [ "$output" = "seccompFd meta=exec running $ID $init $(cat "$TMP/epid")" ]
+}
+
+@test "runtime exec: an unreachable listenerPath fails exec clearly and the process never runs" {
+  runtime_bundle payload sleep 100
+  bundle_set "$B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s,
+                   syscalls: [{names: ["mknodat"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$TMP/agent.sock"
+  start_agent mknodat errno:13
+  rt run -d -b "$B" "$ID" >/dev/null 2>&1
+  kill "$AGENT_PID"; wait "$AGENT_PID" || true
+  AGENT_PID=
+  rm -f "$TMP/agent.sock"
+  run timeout 20 "$RUNTIME" --root "$ROOT" exec "$ID" sh -c "touch /tmp/ran"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == "runtime: exec $ID: seccomp listener $TMP/agent.sock: connect $TMP/agent.sock: No such file or directory" ]]
+  [ ! -e "$B/rootfs/tmp/ran" ]
+}
