@@ -31,3 +31,7 @@ imagetool_imagetool_LDADD = imagetool/libunpack.a imagetool/libpull.a $(SPEC_LIB
 # End to end: pull/unpack/config against a local registry, bundles run by runtime (needs both programs).
 TESTS += tests/imagetool/e2e.bats
 EXTRA_DIST += tests/imagetool/e2e.bats
+
+# The snapshot cache (unpack --snapshot): needs imagetool and the layer helpers.
+TESTS += tests/imagetool/snapshot.bats
+EXTRA_DIST += tests/imagetool/snapshot.bats

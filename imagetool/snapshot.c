@@ -321,6 +321,7 @@ static int start_from_prefix (const struct build *b, int rootfd, size_t *first, 
         {
           *first = k + 1;
           *consumed = sn.meta.consumed;
+          log_msg (b->lo->log, LOG_LEVEL_DEBUG, "snapshot: layers 1-%zu copied from `%s`", k + 1, sn.dir);
         }
       snap_clear (&sn);
       if (r != 0)
@@ -380,6 +381,7 @@ static int snap_build (const struct build *b, keel_error **err)
       keel_err (err, ENOMEM, "snapshot");
       goto out;
     }
+  log_msg (b->lo->log, LOG_LEVEL_DEBUG, "snapshot: making `%s`", dest);
   if (fill_new (b, tmp, &consumed, &m, err) < 0 || meta_write (tmp, &m, err) < 0)
     goto out;
   /* another unpack may have made it meanwhile: theirs is as good */
@@ -437,8 +439,9 @@ static int use_top (const struct build *b, int rootfd, keel_error **err)
       log_msg (b->lo->log, LOG_LEVEL_WARNING, "snapshot `%s` lost data in a crash; discarded", sn.dir);
       discard (sn.dir);
     }
-  if (r > 0)
-    r = compose (b, &sn, b->mode, rootfd, err);
+  if (r > 0 && (r = compose (b, &sn, b->mode, rootfd, err)) > 0)
+    log_msg (b->lo->log, LOG_LEVEL_DEBUG, "snapshot: rootfs composed from `%s` (%s)", sn.dir,
+             snapshot_mode_name (b->mode));
   snap_clear (&sn);
   return r;
 }
