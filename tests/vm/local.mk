@@ -11,6 +11,7 @@ VM_SUITES = \
 	tests/vm/runtime.vmbats \
 	tests/vm/cgroup.vmbats \
 	tests/vm/cgroup-freeze.vmbats \
-	tests/vm/cgroup-limits.vmbats
+	tests/vm/cgroup-limits.vmbats \
+	tests/vm/crun.vmbats
 TESTS += $(VM_SUITES)
 EXTRA_DIST += $(VM_SUITES) tests/vm/guest-env.bats tests/vm/v2-limits.bats
