@@ -143,6 +143,17 @@ int idmap_prepare (const struct runtime_config *cfg, const char *bundle, int **f
     {
       if (!idmap_requested (&cfg->mounts[i]))
         continue;
+      /* As runc (it checks the effective uid too): an unprivileged runtime
+       * cannot clone and idmap a mount of the host's (that needs
+       * CAP_SYS_ADMIN over the source's filesystem), so say so up front. */
+      if (geteuid () != 0)
+        {
+          idmap_close (v, cfg->mounts_len);
+          *fds = NULL;
+          return keel_err (err, 0,
+                           "config.json: .mounts[%zu] (%s): idmapped mounts are not supported for rootless containers",
+                           i, cfg->mounts[i].destination);
+        }
       if (v == NULL)
         {
           if ((v = malloc (cfg->mounts_len * sizeof (int))) == NULL)

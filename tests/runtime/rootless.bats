@@ -191,3 +191,31 @@ map_subids() {
   [ "$status" -eq 0 ]
   has "uid=0"
 }
+
+@test "rootless: idmapped mounts are refused by name, as runc refuses them for an unprivileged runtime; nothing is left" {
+  map_subids
+  mkdir "$TMP/src"
+  chown "$RL_USER:" "$TMP/src"
+  rl_set '.mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["bind", "idmap"]}]' --arg s "$TMP/src"
+  run as_user "$RUNTIME" run -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  # runc 1.2's words (libcontainer/configs/validate; the runc 1.1 installed here predates idmapped mounts).
+  [[ "$output" == "runtime: run $ID: "*"(/mnt): idmapped mounts are not supported for rootless containers" ]]
+  KEEL_STATE_ROOT="$XDG/keel" assert_no_leftovers "$ID" "$B"
+}
+
+@test "rootless: --rootless true as root changes only the cgroup handling, as runc: root's cgroup is made and limits apply" {
+  [ -d /sys/fs/cgroup/pids ] || skip "no v1 pids hierarchy on this host"
+  bundle_set "$B" 'del(.linux.uidMappings, .linux.gidMappings) | del(.linux.namespaces[] | select(.type == "user"))
+    | .linux.resources = {pids: {limit: 42}} | .process.args = ["sleep", "100"]'
+  # Not under `run`: the process keeps run's stdout open.
+  "$RUNTIME" --rootless true run -d -b "$B" "$ID" >/dev/null
+  # State in root's place (runc's /run/runc): --rootless does not move it.
+  pid=$(jq .pid "$KEEL_STATE_ROOT/$ID/state.json")
+  cg=$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")
+  [ "$cg" != / ]
+  [ "$(cat "/sys/fs/cgroup/pids$cg/pids.max")" = 42 ]
+  "$RUNTIME" --rootless true delete -f "$ID"
+  assert_no_leftovers "$ID" "$B"
+}
