@@ -96,7 +96,7 @@ table() {
 
 # bench_fs DIR: every figure with the client's files under DIR.
 bench_fs() {
-  local base=$1 w img=$REGISTRY/bench/debian:bookworm floor keel_pull keel_unpack apply_args=() i
+  local base=$1 w img=$REGISTRY/bench/debian:bookworm floor keel_pull keel_unpack keel_apply apply_args=() i
   w=$(mktemp -d "$base/keel-bench-img.XXXXXX")
   WORKS+=("$w")
   local fs
@@ -109,7 +109,8 @@ bench_fs() {
     apply_args+=(--diff-id "${DIFFS[$i]}" --media-type $GZ "$w/store/blobs/sha256/${LAYERS[$i]#sha256:}")
   done
   keel_pull="$IMAGETOOL --store $w/store pull --quiet --tls-verify=false $img"
-  keel_unpack="$APPLY $w/keel-bundle/rootfs ${apply_args[*]}"
+  keel_apply="$APPLY $w/keel-bundle/rootfs ${apply_args[*]}"
+  keel_unpack="$IMAGETOOL --store $w/store unpack $img $w/keel-bundle"
   echo "#### client files on $fs"
   echo
   echo "Pull + unpack into a fresh bundle ($RUNS runs, caches dropped from the store between runs):"
@@ -119,25 +120,33 @@ bench_fs() {
     -n "skopeo+umoci" "skopeo copy --quiet --src-tls-verify=false docker://$img oci:$w/oci:t && umoci unpack --image $w/oci:t $w/umoci-bundle" \
     -n "skopeo copy" "skopeo copy --quiet --src-tls-verify=false docker://$img oci:$w/oci:t" \
     -n "floor (curl, tar xz per layer)" "$floor" \
-    -n "keel pull + apply-layers" "$keel_pull && mkdir -p $w/keel-bundle/rootfs && $keel_unpack" \
+    -n "keel pull REF BUNDLE" "$keel_pull $w/keel-bundle" \
     -n "keel pull" "$keel_pull" >/dev/null
   table "$w/pull.json" "skopeo+umoci"
   echo
   echo "Ratios against the floor: $(jq -r '(.results | map(select(.command | startswith("floor"))) | first | .median) as $f
     | [.results[] | "\(.command) \(.median / $f | . * 100 | round / 100)"] | join(", ")' "$w/pull.json")"
   echo
-  # Already pulled: both stores filled once, then only the unpack is timed.
+  # Already pulled: both stores filled once, then only the unpack is timed. The snapshot rows: "cold" makes
+  # the snapshot (extract, digest, then compose), "warm" composes from the snapshot made by the row before.
   rm -rf "$w/oci" "$w/store"
   skopeo copy --quiet --src-tls-verify=false "docker://$img" "oci:$w/oci:t" >&2
   $keel_pull >/dev/null
-  echo "Unpack of an already-pulled image into a new bundle ($RUNS runs):"
+  local clean="rm -rf $w/umoci-bundle $w/keel-bundle; sync" nosnap="rm -rf $w/store/.keel/snapshots"
+  echo "Unpack of an already-pulled image into a new bundle ($RUNS runs; \`imagetool unpack REF BUNDLE\`):"
   echo
   hyperfine --style none --runs "$RUNS" --export-json "$w/unpack.json" \
-    --prepare "rm -rf $w/umoci-bundle $w/keel-bundle; mkdir -p $w/keel-bundle/rootfs; sync" \
-    -n "umoci unpack" "umoci unpack --image $w/oci:t $w/umoci-bundle" \
-    -n "keel apply-layers" "$keel_unpack" >/dev/null
+    --prepare "$clean" -n "umoci unpack" "umoci unpack --image $w/oci:t $w/umoci-bundle" \
+    --prepare "$clean" -n "keel unpack" "$keel_unpack" \
+    --prepare "$clean; mkdir -p $w/keel-bundle/rootfs" -n "keel apply-layers" "$keel_apply" \
+    --prepare "$clean; $nosnap" -n "keel unpack --snapshot, cold" "$keel_unpack --snapshot" \
+    --prepare "$clean" -n "keel unpack --snapshot (auto), warm" "$keel_unpack --snapshot" \
+    --prepare "$clean" -n "keel unpack --snapshot=copy, warm" "$keel_unpack --snapshot=copy" \
+    --prepare "$clean" -n "keel unpack --snapshot=hardlink, warm" "$keel_unpack --snapshot=hardlink" >/dev/null
   table "$w/unpack.json" "umoci unpack"
   echo
+  echo "Reflink (FICLONE) here: $(if $keel_unpack.reflink --snapshot=reflink >/dev/null 2>&1; then echo yes; else echo no; fi)."
+  rm -rf "$w/keel-bundle.reflink"
   echo "Entries in keel's rootfs: $(find "$w/keel-bundle/rootfs" -mindepth 1 | wc -l) (source tree: $NFILES)."
   echo
   rm -rf "$w"
@@ -153,14 +162,12 @@ CONFIG=$(jq -r '.config.digest | sub("sha256:"; "")' "$LAYOUT/blobs/sha256/$MANI
 mapfile -t DIFFS < <(jq -r '.rootfs.diff_ids[]' "$LAYOUT/blobs/sha256/$CONFIG")
 size=$(jq '[.layers[].size] | add' "$LAYOUT/blobs/sha256/$MANIFEST")
 NFILES=$(find "$CACHE/rootfs" -mindepth 1 -not -path "$CACHE/rootfs/dev/*" | wc -l)
-wired=no
-"$IMAGETOOL" --help 2>&1 | grep -q '^ *unpack' && wired=yes
 
 echo "### imagetool pull and unpack"
 echo
 echo "- image: Debian bookworm minbase (debootstrap), 3 gzip layers (/usr; /var + /etc; the rest), $((size / 1000000)) MB compressed, $NFILES entries; docker-registry $(dpkg-query -W -f '${Version}' docker-registry) on $REGISTRY, storage on tmpfs"
 echo "- peers: skopeo $(skopeo --version | awk '{print $3}'), umoci $(umoci --version | awk '{print $3}'); floor: \`curl -sf BLOB_URL | tar -xz -C ROOTFS\` per layer, in order"
-echo "- keel: \`imagetool pull\`; \`imagetool unpack\` wired: $wired — $( [ $wired = yes ] && echo "timed" || echo "not yet, so the unpack half is the libunpack test driver \`tests/imagetool/apply-layers ROOTFS --diff-id D --media-type T BLOB...\` over the pulled blobs (no config.json written)")"
+echo "- keel: \`imagetool pull REF BUNDLE\`, \`imagetool unpack [--snapshot[=MODE]] REF BUNDLE\` (bundle with config.json), and the libunpack test driver \`tests/imagetool/apply-layers ROOTFS --diff-id D --media-type T BLOB...\` (layers only, for comparison with earlier runs)"
 echo
 for fsdir in ${BENCH_FS:-/dev/shm /var/tmp}; do
   bench_fs "$fsdir"
