@@ -109,7 +109,7 @@ int devices_create (const init_args *a, int rootfd, keel_error **err)
       if (make_node (rootfd, d->path, mode, makedev ((unsigned)d->major, (unsigned)d->minor), d->has_uid ? d->uid : 0,
                      d->has_gid ? d->gid : 0, err)
           < 0)
-        return keel_err_prefix (err, "linux.devices[%zu]", i);
+        return keel_err_prefix (err, "config.json: .linux.devices[%zu]", i);
       /* mknod applies the umask; the spec's fileMode is meant literally. */
       if (d->has_file_mode)
         {

@@ -113,6 +113,6 @@ int hooks_run (const struct runtime_config *cfg, enum rc_hook_kind kind, const c
   const struct rc_hook_list *l = &cfg->hooks[kind];
   for (size_t i = 0; i < l->len; i++)
     if (run_one (&l->hooks[i], state_json, err) < 0)
-      return keel_err_prefix (err, "hooks.%s[%zu] (%s)", rc_hook_kind_name (kind), i, l->hooks[i].path);
+      return keel_err_prefix (err, "config.json: .hooks.%s[%zu] (%s)", rc_hook_kind_name (kind), i, l->hooks[i].path);
   return 0;
 }

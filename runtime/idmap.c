@@ -166,7 +166,7 @@ int idmap_prepare (const struct runtime_config *cfg, const char *bundle, int **f
         {
           idmap_close (v, cfg->mounts_len);
           *fds = NULL;
-          return keel_err_prefix (err, "mounts[%zu] (%s)", i, cfg->mounts[i].destination);
+          return keel_err_prefix (err, "config.json: .mounts[%zu] (%s)", i, cfg->mounts[i].destination);
         }
     }
   return 0;

@@ -476,6 +476,6 @@ int mounts_apply (const init_args *a, int rootfd, keel_error **err)
   const struct runtime_config *cfg = a->cfg;
   for (size_t i = 0; i < cfg->mounts_len; i++)
     if (mount_one (a, rootfd, &cfg->mounts[i], i, err) < 0)
-      return keel_err_prefix (err, "mounts[%zu] (%s)", i, cfg->mounts[i].destination);
+      return keel_err_prefix (err, "config.json: .mounts[%zu] (%s)", i, cfg->mounts[i].destination);
   return 0;
 }

@@ -173,11 +173,11 @@ static int reapply_mount_propagation (const init_args *a, keel_error **err)
       if (prop == 0)
         continue;
       if (resolve_in_root (root, m->destination, false, false, &fd, err) < 0)
-        return keel_err_prefix (err, "mounts[%zu] (%s)", i, m->destination);
+        return keel_err_prefix (err, "config.json: .mounts[%zu] (%s)", i, m->destination);
       if (asprintf (&target, "/proc/self/fd/%d", fd) < 0)
         return keel_err (err, ENOMEM, "mounts");
       if (mount (NULL, target, NULL, prop, NULL) < 0)
-        return keel_err_errno (err, "mounts[%zu] (%s): set propagation", i, m->destination);
+        return keel_err_errno (err, "config.json: .mounts[%zu] (%s): set propagation", i, m->destination);
     }
   return 0;
 }

@@ -31,12 +31,12 @@ teardown() { runtime_teardown; }
 
 @test "errors: a missing bind source fails inside the init and is unwound" {
   bundle_set "$B" '.mounts += [{destination: "/x", type: "bind", source: "/no/such/dir", options: ["bind"]}]'
-  expect_create_failure "mounts[7] (/x): bind source \`/no/such/dir\`: No such file or directory"
+  expect_create_failure "config.json: .mounts[7] (/x): bind source \`/no/such/dir\`: No such file or directory"
 }
 
 @test "errors: a bad mount type fails and is unwound" {
   bundle_set "$B" '.mounts += [{destination: "/x", type: "nosuchfs", source: "none"}]'
-  expect_create_failure "mounts[7] (/x): mount nosuchfs: No such device"
+  expect_create_failure "config.json: .mounts[7] (/x): mount nosuchfs: No such device"
 }
 
 @test "errors: a namespace path that does not exist" {

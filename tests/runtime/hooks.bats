@@ -46,20 +46,20 @@ hook() {
 
 @test "hooks: a failing createRuntime hook fails create and leaves nothing behind" {
   bundle_set "$B" '.hooks = {createRuntime: [{path: "/bin/false"}]}'
-  expect_create_failure 'hooks.createRuntime[0] (/bin/false): exited with status 1'
+  expect_create_failure 'config.json: .hooks.createRuntime[0] (/bin/false): exited with status 1'
 }
 
 @test "hooks: a failing createContainer or prestart hook fails create too" {
   bundle_set "$B" '.hooks = {createContainer: [{path: "/bin/sh", args: ["sh", "-c", "exit 3"]}]}'
-  expect_create_failure 'hooks.createContainer[0] (/bin/sh): exited with status 3'
+  expect_create_failure 'config.json: .hooks.createContainer[0] (/bin/sh): exited with status 3'
   bundle_set "$B" '.hooks = {prestart: [{path: "/no/such/hook"}]}'
-  expect_create_failure 'hooks.prestart[0] (/no/such/hook): cannot execute: No such file or directory'
+  expect_create_failure 'config.json: .hooks.prestart[0] (/no/such/hook): cannot execute: No such file or directory'
 }
 
 @test "hooks: a hook past its timeout is killed and fails create" {
   bundle_set "$B" '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]}'
   SECONDS=0
-  expect_create_failure 'hooks.createRuntime[0] (/bin/sleep): timed out after 1 s'
+  expect_create_failure 'config.json: .hooks.createRuntime[0] (/bin/sleep): timed out after 1 s'
   [ "$SECONDS" -lt 10 ]
 }
 
@@ -68,10 +68,10 @@ hook() {
   "$RUNTIME" create -b "$B" "$ID"
   run "$RUNTIME" start "$ID"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"warning: start $ID: hooks.poststart[0] (/bin/false): exited with status 1"* ]]
+  [[ "$output" == *"warning: start $ID: config.json: .hooks.poststart[0] (/bin/false): exited with status 1"* ]]
   [ "$("$RUNTIME" state "$ID" | jq -r .status)" = running ]
   run "$RUNTIME" delete -f "$ID"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hooks.poststop[0] (/bin/false): exited with status 1"* ]]
+  [[ "$output" == *"config.json: .hooks.poststop[0] (/bin/false): exited with status 1"* ]]
   assert_no_leftovers "$ID" "$B"
 }

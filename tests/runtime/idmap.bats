@@ -45,9 +45,9 @@ teardown() { runtime_teardown; }
 
 @test "idmap: refused clearly on a non-bind mount and without any mappings; nothing is left" {
   bundle_set "$B" '.mounts += [{destination: "/mnt", type: "tmpfs", source: "tmpfs", options: ["idmap"]}]'
-  expect_create_failure "mounts[7] (/mnt): idmap: only bind mounts can be idmapped"
+  expect_create_failure "config.json: .mounts[7] (/mnt): idmap: only bind mounts can be idmapped"
   bundle_set "$B" '.mounts[-1] = {destination: "/mnt", type: "bind", source: $s, options: ["bind", "ridmap"]}' --arg s "$TMP/src"
-  expect_create_failure "mounts[7] (/mnt): idmap: no uidMappings, neither on the mount nor in .linux"
+  expect_create_failure "config.json: .mounts[7] (/mnt): idmap: no uidMappings, neither on the mount nor in .linux"
 }
 
 @test "idmap: features reports idmap mounts and the idmap/ridmap options" {

@@ -218,7 +218,7 @@ in_shared_ns() { unshare -m --propagation shared "$RUNTIME" "$@"; }
   # Absolute, escaping and in-rootfs targets alike: the symlink itself is refused, its target never mounted on.
   for target in /etc ../../ real; do
     ln -sfn "$target" "$B/rootfs/proc"
-    expect_create_failure "mounts[0] (/proc): filesystem \"proc\" must be mounted on ordinary directory (\`/proc\` is a symlink)"
+    expect_create_failure "config.json: .mounts[0] (/proc): filesystem \"proc\" must be mounted on ordinary directory (\`/proc\` is a symlink)"
     ! grep -q " $B/rootfs/etc proc " /proc/self/mountinfo
   done
   rm "$B/rootfs/proc"
