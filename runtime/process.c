@@ -149,7 +149,7 @@ static int join_session_keyring (const init_args *a, keel_error **err)
 {
   _cleanup_free_ char *name = NULL;
   char desc[512];
-  unsigned int perm = 0;
+  unsigned int perm = 0, want;
   bool userns = rc_config_find_namespace (a->cfg, RC_NS_USER) != NULL;
   long key;
 
@@ -163,9 +163,11 @@ static int join_session_keyring (const init_args *a, keel_error **err)
   if (syscall (SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof (desc)) < 0
       || sscanf (desc, "%*[^;];%*[^;];%*[^;];%x;", &perm) != 1)
     return keel_err_errno (err, "describe session keyring `%s`", name);
-  /* keyutils.h's KEY_OTH_SEARCH and KEY_USR_SEARCH (not in the kernel's uapi headers). */
-  perm |= userns ? 0x00000008 : 0x00080000;
-  if (syscall (SYS_keyctl, KEYCTL_SETPERM, key, perm) < 0)
+  /* keyutils.h's KEY_OTH_SEARCH and KEY_USR_SEARCH (not in the kernel's uapi
+   * headers). An exec joining the init's keyring finds it set already, and
+   * could not set it: in a user namespace the key is not its own. */
+  want = userns ? 0x00000008 : 0x00080000;
+  if ((perm & want) != want && syscall (SYS_keyctl, KEYCTL_SETPERM, key, perm | want) < 0)
     return keel_err_errno (err, "set permissions of session keyring `%s`", name);
   return 0;
 }

@@ -171,3 +171,20 @@ pidfile_written_atomically() {
   pidfile_written_atomically "$TMP/create.trace" "$TMP/cpid"
   [ "$(cat "$TMP/cpid")" = "$("$RUNTIME" state "$ID" | jq .pid)" ]
 }
+
+@test "exec: in a user namespace, the process joins the init's keyring too (set up by the init, whose key it is)" {
+  "$RUNTIME" delete -f "$ID"
+  chmod 0755 "$TMP"
+  chown -R 210000:210000 "$B/rootfs"
+  bundle_set "$B" '.linux.namespaces += [{type: "user"}] | .linux.maskedPaths = []
+    | .linux.uidMappings = [{containerID: 0, hostID: 210000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 210000, size: 65536}]'
+  "$RUNTIME" run -d -b "$B" "$ID" >/dev/null 2>&1
+  run "$RUNTIME" exec "$ID" cat /proc/keys
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -q " keyring *_ses\.$ID: " <<<"$output"
+  run "$RUNTIME" exec -u 1000 "$ID" cat /proc/keys
+  [ "$status" -eq 0 ]
+  grep -q " keyring *_ses\.$ID: " <<<"$output"
+}
