@@ -206,6 +206,10 @@ int main (int argc, char **argv)
         if (status < 0)
           {
             log_error (&g.log, err);
+            /* As runc's fatal(): on stderr too when --log names a file; containerd's shim matches
+             * "container not running" in the command's output (go-runc), not in the log. */
+            if (g.log.fd != STDERR_FILENO && err != NULL && err->msg != NULL)
+              fprintf (stderr, "%s\n", err->msg);
             status = 1;
           }
         free (g.root);
