@@ -8,7 +8,7 @@ BUILD_DEPS=(build-essential autoconf automake libtool pkg-config
   libseccomp-dev libcap-dev libyajl-dev libselinux1-dev libarchive-dev libssl-dev libcurl4-openssl-dev)
 TEST_DEPS=(bats clang libclang-rt-14-dev busybox-static crun runc skopeo umoci docker-registry
   apache2-utils jq hyperfine uidmap iproute2 procps psmisc util-linux openssl curl zstd debootstrap strace time
-  qemu-system-x86 linux-image-cloud-amd64 cpio podman conmon containerd zsh)
+  qemu-system-x86 linux-image-cloud-amd64 cpio podman conmon containerd zsh python3-grpcio)
 
 missing=()
 for p in "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"; do

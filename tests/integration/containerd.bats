@@ -41,23 +41,8 @@ EOF
     cat "$CTRD_DIR/containerd.log" >&2
     return 1
   }
-  build_image_archive "$CTRD_DIR/image.tar"
+  build_image_archive "$CTRD_DIR/image" "$CTRD_DIR/image.tar" "$CTRD_IMAGE" /bin/sh
   ctrd images import "$CTRD_DIR/image.tar" >/dev/null
-}
-
-# build_image_archive FILE: busybox test rootfs → umoci OCI layout → skopeo oci-archive named $CTRD_IMAGE.
-build_image_archive() {
-  local work=$CTRD_DIR/image base
-  base=$(_bundle_base_rootfs)
-  mkdir -p "$work"
-  umoci init --layout "$work/oci"
-  umoci new --image "$work/oci:bb"
-  umoci unpack --image "$work/oci:bb" "$work/bundle" >/dev/null
-  cp -a "$base/." "$work/bundle/rootfs/"
-  umoci repack --image "$work/oci:bb" "$work/bundle"
-  umoci config --image "$work/oci:bb" --config.cmd /bin/sh
-  skopeo copy -q "oci:$work/oci:bb" "oci-archive:$1:$CTRD_IMAGE"
-  rm -rf "$work"
 }
 
 teardown_file() {

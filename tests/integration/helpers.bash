@@ -129,3 +129,24 @@ same_on_both() {
 skip_unless_verb() {
   "$KEEL_RT" "$1" --help >/dev/null 2>&1 || skip "runtime has no \`$1\` verb yet"
 }
+
+# build_image_archive WORKDIR FILE REF CMD...: the busybox test rootfs as an image (config Cmd = CMD) in the
+# oci-archive FILE named REF, for `ctr images import` (umoci builds the layout in WORKDIR, removed after).
+build_image_archive() {
+  local work=$1 file=$2 ref=$3 base arg
+  local -a cmd_opts=()
+  shift 3
+  for arg in "$@"; do
+    cmd_opts+=(--config.cmd "$arg")
+  done
+  base=$(_bundle_base_rootfs)
+  mkdir -p "$work"
+  umoci init --layout "$work/oci"
+  umoci new --image "$work/oci:bb"
+  umoci unpack --image "$work/oci:bb" "$work/bundle" >/dev/null
+  cp -a "$base/." "$work/bundle/rootfs/"
+  umoci repack --image "$work/oci:bb" "$work/bundle"
+  umoci config --image "$work/oci:bb" "${cmd_opts[@]}"
+  skopeo copy -q "oci:$work/oci:bb" "oci-archive:$file:$ref"
+  rm -rf "$work"
+}
