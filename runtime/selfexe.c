@@ -3,8 +3,10 @@
 #include "config.h"
 #include "selfexe.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,29 @@ static bool running_sealed (void)
   return seals >= 0 && (seals & SEALS) == SEALS;
 }
 
+/* How much of the binary execve needs: up to the end of the furthest
+ * segment its program headers describe. Section headers, symbol tables and
+ * debug info come after them in a linked binary and stay out of the copy (a -g
+ * build is 4x bigger than what is mapped: issue 9, copying it cost more than
+ * the exec). Anything unexpected: the whole file. */
+static off_t exec_extent (int fd, off_t size)
+{
+  ElfW (Ehdr) eh;
+  ElfW (Phdr) ph[64];
+  if (pread (fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp (eh.e_ident, ELFMAG, SELFMAG) != 0
+      || eh.e_ident[EI_CLASS] != (sizeof (void *) == 8 ? ELFCLASS64 : ELFCLASS32) || eh.e_phentsize != sizeof ph[0]
+      || eh.e_phnum == 0 || eh.e_phnum > sizeof ph / sizeof ph[0])
+    return size;
+  size_t bytes = eh.e_phnum * sizeof ph[0];
+  if (pread (fd, ph, bytes, eh.e_phoff) != (ssize_t)bytes)
+    return size;
+  off_t end = eh.e_phoff + bytes;
+  for (size_t i = 0; i < eh.e_phnum; i++)
+    if ((off_t)(ph[i].p_offset + ph[i].p_filesz) > end)
+      end = ph[i].p_offset + ph[i].p_filesz;
+  return end < size ? end : size;
+}
+
 static int sealed_copy (keel_error **err)
 {
   _cleanup_close_ int src = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -49,9 +74,10 @@ static int sealed_copy (keel_error **err)
     mfd = memfd_create ("runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return keel_err_errno (err, "memfd_create");
-  for (off_t off = 0; off < st.st_size;)
+  off_t size = exec_extent (src, st.st_size);
+  for (off_t off = 0; off < size;)
     {
-      ssize_t n = sendfile (mfd, src, &off, st.st_size - off);
+      ssize_t n = sendfile (mfd, src, &off, size - off);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)

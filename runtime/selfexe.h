@@ -12,8 +12,9 @@
  * copies /proc/self/exe into a memfd sealed against writes, resizing and
  * further seals, and re-executes it with ARGV and the same environment
  * (never returns then). Returns 0 when already running sealed, -1 on error.
- * Costs about a millisecond per invocation (a copy of the binary in page
- * cache, an exec): see contrib/bench/selfexe.sh. */
+ * Costs a copy of the binary's loaded part (not its debug info) into page
+ * cache and a second exec with its dynamic loading, per invocation: measured
+ * by contrib/bench/runtime.sh ("Cost of the CVE-2019-5736 re-exec"). */
 int selfexe_seal (char **argv, keel_error **err);
 
 #endif

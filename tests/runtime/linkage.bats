@@ -3,6 +3,14 @@
 
 load helpers
 
+setup() {
+  runtime_setup
+}
+
+teardown() {
+  runtime_teardown
+}
+
 needed() {
   readelf -d "$RUNTIME" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
 }
@@ -25,4 +33,26 @@ needed() {
   [[ "$output" == *libc.so* ]]
   [[ "$output" != *libselinux* ]]
   [[ "$output" != *libpcre* ]]
+}
+
+@test "linkage: the sealed copy create runs from holds the binary's loaded part, not its section headers and debug info" {
+  bundle_set "$B" '.process.args = ["payload", "sleep", "30"]'
+  "$RUNTIME" create -b "$B" "$ID"
+  pid=$("$RUNTIME" state "$ID" | jq -r .pid)
+  # The waiting init is a clone of the runtime: its exe is the memfd copy.
+  [ "$(readlink "/proc/$pid/exe")" = "/memfd:runtime (deleted)" ]
+  copy=$(stat -L -c %s "/proc/$pid/exe")
+  file=$(stat -c %s "$RUNTIME")
+  echo "copy $copy bytes of $file"
+  # Section headers always come last in a linked binary: the copy is a strict prefix.
+  [ "$copy" -lt "$file" ]
+  cmp -n "$copy" "$RUNTIME" "/proc/$pid/exe"
+  # ... reaching the end of the furthest segment (readelf -lW: Offset and FileSiz columns).
+  end=0
+  while read -r _ off _ _ filesz _; do
+    [ $((off + filesz)) -le "$end" ] || end=$((off + filesz))
+  done < <(readelf -lW "$RUNTIME" | awk '$2 ~ /^0x/')
+  echo "segments end at $end"
+  [ "$end" -gt 0 ]
+  [ "$copy" -ge "$end" ]
 }
