@@ -48,3 +48,53 @@ leftovers() {
   echo "create killed at $points points ($hit before it exited): always recovered, nothing left" >&3
   [ "$hit" -gt 0 ]
 }
+
+# The calls of `runtime create` at which a kill is worth trying, as "SYSCALL N" lines (the Nth call of
+# SYSCALL by the runtime itself, not its child): each sync-socket message (sendmsg/recvmsg: SYNC_GO,
+# SYNC_HOOKS, SYNC_HOOKS_DONE, SYNC_READY in runtime/container.c drive_child), the clone3 of the init,
+# every state write (rename: state.json "creating", the config copy, "created"; renameat2: the state dir
+# published) and the fifo; with KEEL_LONG=1 every mkdir too (the state dir, each cgroup directory).
+kill_points() {
+  local calls="sendmsg,recvmsg,clone3,rename,renameat2,mknodat,mknod"
+  [ -z "${KEEL_LONG:-}" ] || calls="$calls,mkdir,mkdirat"
+  strace -qq -o "$TMP/trace" -e trace="$calls" "$RUNTIME" --root "$STATE" create -b "$B" "$ID" </dev/null >/dev/null 2>&1
+  "$RUNTIME" --root "$STATE" delete -f "$ID" >/dev/null
+  sed -n 's/^\([a-z0-9]*\)(.*/\1/p' "$TMP/trace" | awk '{ print $1, ++n[$1] }'
+}
+
+@test "crash: create killed at each sync point and state write (strace inject); delete -f cleans up, nothing left" {
+  local call n points=0 left status stale=""
+  command -v strace >/dev/null || skip "strace missing"
+  kill_points >"$TMP/points"
+  # the four messages of the protocol at least
+  [ "$(grep -c '^sendmsg\|^recvmsg' "$TMP/points")" -ge 4 ]
+  while read -r call n; do
+    points=$((points + 1))
+    # signal=KILL on entry: the call never happens, the runtime dies as under `kill -9` at that instant
+    strace -qq -o /dev/null -e trace="$call" -e inject="$call":signal=KILL:when="$n" \
+      "$RUNTIME" --root "$STATE" create -b "$B" "$ID" </dev/null >/dev/null 2>&1 && status=0 || status=$?
+    # strace reports its tracee's death by signal as 128+9
+    [ "$status" -eq 137 ] || { echo "$call #$n: create not killed (exit $status)"; false; }
+    # the runtime's init may still be blocked on the sync socket or the fifo: delete -f must find it
+    "$RUNTIME" --root "$STATE" delete -f "$ID" >"$TMP/err" 2>&1 ||
+      grep -q "does not exist" "$TMP/err" || { echo "$call #$n: delete -f: $(cat "$TMP/err")"; false; }
+    # Known defect (tests/RELIABILITY.md "Known issues"): killed between the mkdtemp of the state dir and its
+    # rename into place, create leaves <root>/.ID~XXXXXX behind and nothing removes it; counted, then removed
+    # by hand here so that every other leftover still fails the test
+    if compgen -G "$STATE/.$ID~*" >/dev/null; then
+      stale="$stale $call#$n"
+      rm -rf "$STATE/.$ID"~*
+    fi
+    # an init that lost its parent before SYNC_GO exits by itself: give it a moment
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(leftovers)" ] && break; sleep 0.2; done
+    left=$(leftovers)
+    [ -z "$left" ] || { echo "killed at $call #$n, then delete -f: left $left"; false; }
+    "$RUNTIME" --root "$STATE" create -b "$B" "$ID" </dev/null >/dev/null 2>"$TMP/err" ||
+      { echo "after $call #$n: create: $(cat "$TMP/err")"; false; }
+    "$RUNTIME" --root "$STATE" delete -f "$ID"
+    left=$(leftovers)
+    [ -z "$left" ] || { echo "after $call #$n, create+delete: left $left"; false; }
+  done <"$TMP/points"
+  echo "create killed at $points points ($(tr '\n' ' ' <"$TMP/points")): recovered every time" >&3
+  echo "left only a stale .$ID~XXXXXX state temp dir (known issue) when killed at:${stale:- none}" >&3
+}
