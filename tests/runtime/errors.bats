@@ -60,3 +60,21 @@ teardown() { runtime_teardown; }
   [ ! -e "/sys/fs/cgroup/memory/keel-test/$ID" ]
   rmdir /sys/fs/cgroup/*/keel-test 2>/dev/null || true
 }
+
+@test "errors: a state.json string holding a NUL (\\u0000) is refused by state and delete, naming its JSON path" {
+  local root="$TMP/root" verb pid
+  # a harmless pid of our own: without the check, delete would go on and signal it
+  sleep 60 </dev/null >/dev/null 2>&1 &
+  pid=$!
+  mkdir -p "$root/$ID"
+  printf '{"ociVersion": "1.2.0", "id": "%s", "status": "created", "pid": %d, "bundle": "/tmp\\u0000/x"}' "$ID" "$pid" \
+    >"$root/$ID/state.json"
+  for verb in state delete; do
+    run "$RUNTIME" --root "$root" "$verb" "$ID"
+    echo "$verb: $output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "runtime: $verb $ID: "*"state.json: .bundle: string contains a NUL character" ]]
+  done
+  kill "$pid"
+  rm -rf "$root"
+}
