@@ -151,5 +151,8 @@ int devices_links (int rootfd, keel_error **err)
       if (symlinkat (links[i][0], dfd, links[i][1]) < 0 && errno != EEXIST)
         return keel_err_errno (err, "symlink /dev/%s", links[i][1]);
     }
+  /* runc and crun add /dev/core when the kernel has /proc/kcore; tools that read a core image look there. */
+  if (access ("/proc/kcore", F_OK) == 0 && symlinkat ("/proc/kcore", dfd, "core") < 0 && errno != EEXIST)
+    return keel_err_errno (err, "symlink /dev/core");
   return 0;
 }

@@ -77,6 +77,8 @@ mount_line() { grep "^mount=$1 " <<<"$output" | tail -1; }
   grep -q '^dev=/dev/fd type=l .*target=/proc/self/fd' <<<"$output"
   grep -q '^dev=/dev/stdin type=l .*target=/proc/self/fd/0' <<<"$output"
   grep -q '^dev=/dev/ptmx type=l .*target=pts/ptmx' <<<"$output"
+  # as runc and crun, when the host kernel has /proc/kcore
+  if [ -e /proc/kcore ]; then grep -q '^dev=/dev/core type=l .*target=/proc/kcore' <<<"$output"; fi
   grep -q '^dev=/dev/fuse type=c rdev=10:229 mode=0660 uid=1000 gid=5' <<<"$output"
   grep -q '^dev=/dev/sub/loopy type=b rdev=7:0 mode=0666' <<<"$output"
 }
