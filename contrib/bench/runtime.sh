@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start-up benchmark (issue 9): keel's runtime against crun and runc on a busybox /bin/true bundle, markdown on stdout.
 # Usage: runtime.sh [BUILDDIR]   env: BENCH_RUNS (100), BENCH_CONCURRENT (20), BENCH_TMPDIR (/dev/shm), RUNTIME,
-#   BENCH_PURE_V1 (0)
+#   BENCH_PURE_V1 (0), BENCH_PEERS (all that accept the layout, e.g. "keel crun")
 # Needs root. On the host's layout every runtime that accepts it is measured (crun 1.8 refuses the hybrid layout:
 # there keel is compared with runc; in the v2 VM, see vm.sh, with crun and runc). BENCH_PURE_V1=1 adds a part where
 # the script binds hugetlb to a v1 hierarchy (the host becomes pure v1) so crun runs, and undoes that on exit: it
@@ -303,6 +303,12 @@ case $LAYOUT in
 hybrid*) PEERS=(keel runc) REF=runc note="crun refuses it, so keel and runc only" ;;
 *) PEERS=(keel crun runc) REF=crun note="all three side by side" ;;
 esac
+# BENCH_PEERS="keel crun" narrows the set (runc is 3-10x slower than both: it dominates a run's duration).
+if [ -n "${BENCH_PEERS:-}" ]; then
+  read -r -a PEERS <<<"$BENCH_PEERS"
+  [[ " ${PEERS[*]} " == *" crun "* ]] && REF=crun || REF=runc
+  note="$note; measured here: ${PEERS[*]}"
+fi
 
 # One full set of figures for PEERS on the current layout.
 bench_all() {
