@@ -977,6 +977,7 @@ static int job_finish (struct registry *r, CURLM *multi, struct job *j, CURLcode
     }
   else
     {
+      j->resp.status = j->status; /* blob jobs keep the status in the job: the summary reads it from resp */
       keel_err (err, 0, "blob %s: %s", j->desc->digest, error_summary (&j->resp, why, sizeof why));
       goto fatal_keep;
     }

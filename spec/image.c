@@ -724,17 +724,39 @@ void image_index_remove (struct image_index *idx, size_t i)
 }
 
 /* "linux/amd64, linux/arm/v7" for the error when nothing matches. */
+/* At most this many platforms in a "no manifest for" message: an index may list 100 000 entries. */
+#define AVAILABLE_PLATFORMS_MAX 16
+
+/* The platforms image_index_select could have chosen (image manifests only), for the error message. */
 static char *available_platforms (const struct image_index *idx)
 {
   char *list = strdup ("");
+  size_t shown = 0, more = 0;
 
   for (size_t i = 0; list != NULL && i < idx->n_manifests; i++)
     {
       _cleanup_free_ char *p = NULL;
       char *next = NULL;
-      if (idx->manifests[i].platform == NULL || (p = image_platform_format (idx->manifests[i].platform)) == NULL)
+      if (idx->manifests[i].platform == NULL
+          || image_media_type_kind (idx->manifests[i].media_type) != IMAGE_KIND_MANIFEST)
+        continue;
+      if (shown == AVAILABLE_PLATFORMS_MAX)
+        {
+          more++;
+          continue;
+        }
+      if ((p = image_platform_format (idx->manifests[i].platform)) == NULL)
         continue;
       if (asprintf (&next, "%s%s%s", list, *list ? ", " : "", p) < 0)
+        next = NULL;
+      free (list);
+      list = next;
+      shown++;
+    }
+  if (list != NULL && more > 0)
+    {
+      char *next = NULL;
+      if (asprintf (&next, "%s and %zu more", list, more) < 0)
         next = NULL;
       free (list);
       list = next;
@@ -746,12 +768,14 @@ int image_index_select (const struct image_index *idx, const char *name, const s
                         size_t *chosen, keel_error **err)
 {
   _cleanup_free_ char *w = NULL, *avail = NULL;
+  size_t nested = 0;
   int best = 0;
 
   for (size_t i = 0; i < idx->n_manifests; i++)
     {
       const struct image_descriptor *d = &idx->manifests[i];
       int score;
+      nested += image_media_type_kind (d->media_type) == IMAGE_KIND_INDEX;
       /* image-index.md "manifests": entries of unknown media type MUST be ignored, not an error. */
       if (d->platform == NULL || image_media_type_kind (d->media_type) != IMAGE_KIND_MANIFEST)
         continue;
@@ -766,8 +790,10 @@ int image_index_select (const struct image_index *idx, const char *name, const s
     return 0;
   w = image_platform_format (want);
   avail = available_platforms (idx);
-  return keel_err (err, 0, "%s: no manifest for %s (available: %s)", name, w ? w : "?",
-                   avail && *avail ? avail : "none");
+  /* an index of indexes is valid image-spec, but only one level is followed: say so rather than
+   * list the nested index's platform as if it were available */
+  return keel_err (err, 0, "%s: no manifest for %s (available: %s)%s", name, w ? w : "?",
+                   avail && *avail ? avail : "none", nested > 0 ? "; nested indexes are not followed" : "");
 }
 
 int image_index_to_json (const struct image_index *idx, char **out, size_t *len, keel_error **err)

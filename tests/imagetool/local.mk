@@ -15,3 +15,7 @@ EXTRA_DIST += tests/imagetool/debian_golden.bats tests/imagetool/debian_e2e.bats
 # rootless unpack as a real unprivileged user (useradd/userdel around the suite), against umoci --rootless.
 TESTS += tests/imagetool/rootless.bats
 EXTRA_DIST += tests/imagetool/rootless.bats
+
+# hostile images served by a docker-registry (tests/imagetool/hostile_images.py writes the corpus), issue 10.
+TESTS += tests/imagetool/hostile_images.bats
+EXTRA_DIST += tests/imagetool/hostile_images.bats tests/imagetool/hostile_images.py
