@@ -258,22 +258,18 @@ static int snap_open (struct store *s, const char *ident, const log_options *log
 
 struct build
 {
-  struct store *s;
-  const struct bundle_layer *layers;
-  size_t n;
-  const struct layer_options *lo;
-  enum snapshot_mode mode;
+  const struct snapshot_request *req;
   char **idents; /* idents[k]: the chain of layers 0..k */
 };
 
 static int apply_from (const struct build *b, int rootfd, size_t first, uint64_t *consumed, keel_error **err)
 {
-  struct layer_options o = *b->lo;
-  for (size_t i = first; i < b->n; i++)
+  struct layer_options o = *b->req->lo;
+  for (size_t i = first; i < b->req->n; i++)
     {
-      o.media_type = b->layers[i].media_type;
-      o.diff_id = b->layers[i].diff_id;
-      if (layer_apply_file (rootfd, b->layers[i].path, &o, consumed, err) < 0)
+      o.media_type = b->req->layers[i].media_type;
+      o.diff_id = b->req->layers[i].diff_id;
+      if (layer_apply_file (rootfd, b->req->layers[i].path, &o, consumed, err) < 0)
         return keel_err_prefix (err, "layer %zu", i + 1);
     }
   return 0;
@@ -292,12 +288,13 @@ static int compose (const struct build *b, struct snap *sn, enum snapshot_mode m
   struct tree_sum shape;
   char hex[65];
 
-  if (tree_copy (sn->rootfd, dstfd, mode, chown_needed (b->lo), b->lo->rootless, b->lo->log, &shape, err) < 0)
+  if (tree_copy (sn->rootfd, dstfd, mode, chown_needed (b->req->lo), b->req->lo->rootless, b->req->lo->log, &shape, err)
+      < 0)
     return keel_err_prefix (err, "from snapshot `%s`", sn->dir);
   tree_sum_hex (&shape, hex);
   if (strcmp (hex, sn->meta.shape) == 0 && shape.entries == sn->meta.entries)
     return 1;
-  log_msg (b->lo->log, LOG_LEVEL_WARNING,
+  log_msg (b->req->lo->log, LOG_LEVEL_WARNING,
            "snapshot `%s` changed since it was made (a file modified through a hard link?); discarded and made "
            "again",
            sn->dir);
@@ -310,18 +307,18 @@ static int start_from_prefix (const struct build *b, int rootfd, size_t *first, 
 {
   *first = 0;
   *consumed = 0;
-  for (size_t k = b->n - 1; k-- > 0;)
+  for (size_t k = b->req->n - 1; k-- > 0;)
     {
       struct snap sn = { 0 };
-      int r = snap_open (b->s, b->idents[k], b->lo->log, &sn, err);
+      int r = snap_open (b->req->s, b->idents[k], b->req->lo->log, &sn, err);
       /* never hard links: the layers above are about to change this copy */
       if (r > 0)
-        r = compose (b, &sn, b->mode == SNAPSHOT_COPY ? SNAPSHOT_COPY : SNAPSHOT_AUTO, rootfd, err);
+        r = compose (b, &sn, b->req->mode == SNAPSHOT_COPY ? SNAPSHOT_COPY : SNAPSHOT_AUTO, rootfd, err);
       if (r > 0)
         {
           *first = k + 1;
           *consumed = sn.meta.consumed;
-          log_msg (b->lo->log, LOG_LEVEL_DEBUG, "snapshot: layers 1-%zu copied from `%s`", k + 1, sn.dir);
+          log_msg (b->req->lo->log, LOG_LEVEL_DEBUG, "snapshot: layers 1-%zu copied from `%s`", k + 1, sn.dir);
         }
       snap_clear (&sn);
       if (r != 0)
@@ -362,7 +359,7 @@ static int fill_new (const struct build *b, const char *tmp, uint64_t *consumed,
 /* Extract the whole chain into snapshots/tmp-XXXXXX and rename it to its name. */
 static int snap_build (const struct build *b, keel_error **err)
 {
-  _cleanup_free_ char *base = snapshots_dir (b->s), *tmp = NULL, *key = NULL, *dest = NULL;
+  _cleanup_free_ char *base = snapshots_dir (b->req->s), *tmp = NULL, *key = NULL, *dest = NULL;
   struct meta m = { 0 };
   uint64_t consumed;
   int r = -1;
@@ -373,15 +370,15 @@ static int snap_build (const struct build *b, keel_error **err)
     return -1;
   if (mkdtemp (tmp) == NULL)
     return keel_err_errno (err, "create `%s`", tmp);
-  if (identity_key (b->idents[b->n - 1], &key, err) < 0)
+  if (identity_key (b->idents[b->req->n - 1], &key, err) < 0)
     goto out;
-  if (asprintf (&dest, "%s/%s", base, key) < 0 || (m.identity = strdup (b->idents[b->n - 1])) == NULL)
+  if (asprintf (&dest, "%s/%s", base, key) < 0 || (m.identity = strdup (b->idents[b->req->n - 1])) == NULL)
     {
       dest = NULL;
       keel_err (err, ENOMEM, "snapshot");
       goto out;
     }
-  log_msg (b->lo->log, LOG_LEVEL_DEBUG, "snapshot: making `%s`", dest);
+  log_msg (b->req->lo->log, LOG_LEVEL_DEBUG, "snapshot: making `%s`", dest);
   if (fill_new (b, tmp, &consumed, &m, err) < 0 || meta_write (tmp, &m, err) < 0)
     goto out;
   /* another unpack may have made it meanwhile: theirs is as good */
@@ -427,21 +424,22 @@ static int check_after_reboot (struct snap *sn, keel_error **err)
 static int use_top (const struct build *b, int rootfd, keel_error **err)
 {
   struct snap sn = { 0 };
-  uint64_t limit = b->lo->max_size ? b->lo->max_size : LAYER_DEFAULT_MAX_SIZE;
-  int r = snap_open (b->s, b->idents[b->n - 1], b->lo->log, &sn, err);
+  uint64_t limit = b->req->lo->max_size ? b->req->lo->max_size : LAYER_DEFAULT_MAX_SIZE;
+  int r = snap_open (b->req->s, b->idents[b->req->n - 1], b->req->lo->log, &sn, err);
 
   /* the bound a fresh unpack would have hit while applying the layers */
-  if (r > 0 && (sn.meta.consumed > limit || (b->lo->max_entry_size && sn.meta.consumed > b->lo->max_entry_size)))
+  if (r > 0
+      && (sn.meta.consumed > limit || (b->req->lo->max_entry_size && sn.meta.consumed > b->req->lo->max_entry_size)))
     r = keel_err (err, EFBIG, "the layers' decompressed size %" PRIu64 " exceeds the limit of %" PRIu64 " bytes",
-                  sn.meta.consumed, b->lo->max_entry_size ? b->lo->max_entry_size : limit);
+                  sn.meta.consumed, b->req->lo->max_entry_size ? b->req->lo->max_entry_size : limit);
   if (r > 0 && (r = check_after_reboot (&sn, err)) == 0)
     {
-      log_msg (b->lo->log, LOG_LEVEL_WARNING, "snapshot `%s` lost data in a crash; discarded", sn.dir);
+      log_msg (b->req->lo->log, LOG_LEVEL_WARNING, "snapshot `%s` lost data in a crash; discarded", sn.dir);
       discard (sn.dir);
     }
-  if (r > 0 && (r = compose (b, &sn, b->mode, rootfd, err)) > 0)
-    log_msg (b->lo->log, LOG_LEVEL_DEBUG, "snapshot: rootfs composed from `%s` (%s)", sn.dir,
-             snapshot_mode_name (b->mode));
+  if (r > 0 && (r = compose (b, &sn, b->req->mode, rootfd, err)) > 0)
+    log_msg (b->req->lo->log, LOG_LEVEL_DEBUG, "snapshot: rootfs composed from `%s` (%s)", sn.dir,
+             snapshot_mode_name (b->req->mode));
   snap_clear (&sn);
   return r;
 }
@@ -470,16 +468,16 @@ static int make_idents (const struct bundle_layer *layers, size_t n, const struc
   return 0;
 }
 
-int snapshot_fill_rootfs (struct store *s, const struct bundle_layer *layers, size_t n, const struct layer_options *lo,
-                          enum snapshot_mode mode, int rootfd, keel_error **err)
+int snapshot_fill_rootfs (void *request, int rootfd, keel_error **err)
 {
+  const struct snapshot_request *req = request;
   _cleanup_strv_ char **idents = NULL;
-  struct build b = { .s = s, .layers = layers, .n = n, .lo = lo, .mode = mode };
+  struct build b = { .req = req };
   int r;
 
-  if (n == 0)
+  if (req->n == 0)
     return 0; /* nothing to extract, nothing to keep */
-  if (make_idents (layers, n, lo, &idents, err) < 0)
+  if (make_idents (req->layers, req->n, req->lo, &idents, err) < 0)
     return -1;
   b.idents = idents;
   if ((r = use_top (&b, rootfd, err)) != 0)

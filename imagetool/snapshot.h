@@ -52,13 +52,21 @@ int tree_empty (int dirfd, keel_error **err);
 
 /* ---- the cache (snapshot.c) ---- */
 
-/* Fill ROOTFD (an empty rootfs directory) with the image whose layers are LAYERS (N of them, the
- * config's diff_ids set in each), through the snapshot of their chain (image-spec config.md
- * "Layer ChainID") under STORE/.keel/snapshots, made first when missing. LO's options that change
- * the extracted tree (rootless, id maps, the caller's ids) are part of the snapshot's identity;
- * its size bounds are checked against the bytes the snapshot was made from. */
-int snapshot_fill_rootfs (struct store *s, const struct bundle_layer *layers, size_t n, const struct layer_options *lo,
-                          enum snapshot_mode mode, int rootfd, keel_error **err);
+/* What a bundle's rootfs is made of: the image's LAYERS (N, each with the config's diff_id) from STORE. */
+struct snapshot_request
+{
+  struct store *s;
+  const struct bundle_layer *layers;
+  size_t n;
+  const struct layer_options *lo;
+  enum snapshot_mode mode; /* not SNAPSHOT_OFF */
+};
+/* A bundle_fill_fn; REQUEST is a struct snapshot_request. Fill ROOTFD (an empty rootfs directory) with
+ * the image through the snapshot of its layer chain (image-spec config.md "Layer ChainID") under
+ * STORE/.keel/snapshots, made first when missing. LO's options that change the extracted tree (rootless,
+ * id maps, the caller's ids) are part of the snapshot's identity; its size bounds are checked against the
+ * bytes the snapshot was made from. */
+int snapshot_fill_rootfs (void *request, int rootfd, keel_error **err);
 
 /* gc: remove snapshots no stored image uses (by chain ID) and half-made ones (tmp-*, left by a crash).
  * Takes the store's gc lock exclusively, so no unpack is using one. *removed counts snapshots. */

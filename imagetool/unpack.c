@@ -72,21 +72,6 @@ int unpack_bundle (struct store *s, const struct unpack_image *im, const char *b
   return unpack_bundle_snapshot (s, im, bundle, o, lo, SNAPSHOT_OFF, err);
 }
 
-struct snapshot_fill
-{
-  struct store *s;
-  const struct bundle_layer *layers;
-  size_t n;
-  const struct layer_options *lo;
-  enum snapshot_mode mode;
-};
-
-static int snapshot_fill (void *data, int rootfd, keel_error **err)
-{
-  const struct snapshot_fill *f = data;
-  return snapshot_fill_rootfs (f->s, f->layers, f->n, f->lo, f->mode, rootfd, err);
-}
-
 int unpack_bundle_snapshot (struct store *s, const struct unpack_image *im, const char *bundle,
                             const struct bundle_options *o, const struct layer_options *lo, enum snapshot_mode mode,
                             keel_error **err)
@@ -122,8 +107,8 @@ int unpack_bundle_snapshot (struct store *s, const struct unpack_image *im, cons
     r = keel_err (err, 0, "the image config lists %zu diff_ids for %zu layers", im->config->n_diff_ids, m->n_layers);
   else
     {
-      struct snapshot_fill f = { s, layers, m->n_layers, lo, mode };
-      r = bundle_create_with (bundle, im->config, snapshot_fill, &f, o, err);
+      struct snapshot_request req = { s, layers, m->n_layers, lo, mode };
+      r = bundle_create_with (bundle, im->config, snapshot_fill_rootfs, &req, o, err);
     }
 out:
   for (size_t i = 0; paths != NULL && i < m->n_layers; i++)

@@ -94,6 +94,15 @@ table() {
   hyperfine_rows "$1" "$2"
 }
 
+# cpu_ms PREPARE CMD: the median task-clock (ms) of 5 runs of CMD, each after PREPARE.
+cpu_ms() {
+  local i
+  for i in 1 2 3 4 5; do
+    sh -c "$1"
+    perf stat -x, -e task-clock sh -c "exec $2" 2>&1 >/dev/null | awk -F, '/task-clock/ { printf "%.0f\n", $1 }'
+  done | sort -n | sed -n 3p
+}
+
 # bench_fs DIR: every figure with the client's files under DIR.
 bench_fs() {
   local base=$1 w img=$REGISTRY/bench/debian:bookworm floor keel_pull keel_unpack keel_apply apply_args=() i
@@ -147,6 +156,19 @@ bench_fs() {
   echo
   echo "Reflink (FICLONE) here: $(if $keel_unpack.reflink --snapshot=reflink >/dev/null 2>&1; then echo yes; else echo no; fi)."
   rm -rf "$w/keel-bundle.reflink"
+  if command -v perf >/dev/null; then
+    echo
+    echo "CPU time of one unpack (\`perf stat -e task-clock\`, median of 5; wall time on a busy machine is mostly waiting for a CPU):"
+    echo
+    echo "| command | median CPU ms |"
+    echo "|---|---|"
+    echo "| umoci unpack | $(cpu_ms "$clean" "umoci unpack --image $w/oci:t $w/umoci-bundle") |"
+    echo "| keel unpack | $(cpu_ms "$clean" "$keel_unpack") |"
+    local m
+    for m in auto copy hardlink; do
+      echo "| keel unpack --snapshot=$m, warm | $(cpu_ms "$clean" "$keel_unpack --snapshot=$m") |"
+    done
+  fi
   echo "Entries in keel's rootfs: $(find "$w/keel-bundle/rootfs" -mindepth 1 | wc -l) (source tree: $NFILES)."
   echo
   rm -rf "$w"
