@@ -428,10 +428,9 @@ static int use_top (const struct build *b, int rootfd, keel_error **err)
   int r = snap_open (b->req->s, b->idents[b->req->n - 1], b->req->lo->log, &sn, err);
 
   /* the bound a fresh unpack would have hit while applying the layers */
-  if (r > 0
-      && (sn.meta.consumed > limit || (b->req->lo->max_entry_size && sn.meta.consumed > b->req->lo->max_entry_size)))
+  if (r > 0 && sn.meta.consumed > limit)
     r = keel_err (err, EFBIG, "the layers' decompressed size %" PRIu64 " exceeds the limit of %" PRIu64 " bytes",
-                  sn.meta.consumed, b->req->lo->max_entry_size ? b->req->lo->max_entry_size : limit);
+                  sn.meta.consumed, limit);
   if (r > 0 && (r = check_after_reboot (&sn, err)) == 0)
     {
       log_msg (b->req->lo->log, LOG_LEVEL_WARNING, "snapshot `%s` lost data in a crash; discarded", sn.dir);
@@ -477,6 +476,12 @@ int snapshot_fill_rootfs (void *request, int rootfd, keel_error **err)
 
   if (req->n == 0)
     return 0; /* nothing to extract, nothing to keep */
+  if (req->lo->max_entry_size != 0)
+    {
+      /* a bound on single entries cannot be checked against a tree: the layers are applied as without cache */
+      uint64_t consumed = 0;
+      return apply_from (&b, rootfd, 0, &consumed, err);
+    }
   if (make_idents (req->layers, req->n, req->lo, &idents, err) < 0)
     return -1;
   b.idents = idents;

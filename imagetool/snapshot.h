@@ -64,8 +64,8 @@ struct snapshot_request
 /* A bundle_fill_fn; REQUEST is a struct snapshot_request. Fill ROOTFD (an empty rootfs directory) with
  * the image through the snapshot of its layer chain (image-spec config.md "Layer ChainID") under
  * STORE/.keel/snapshots, made first when missing. LO's options that change the extracted tree (rootless,
- * id maps, the caller's ids) are part of the snapshot's identity; its size bounds are checked against the
- * bytes the snapshot was made from. */
+ * id maps, the caller's ids) are part of the snapshot's identity; max_size is checked against the bytes
+ * the snapshot was made from, and with max_entry_size set the layers are applied without the cache. */
 int snapshot_fill_rootfs (void *request, int rootfd, keel_error **err);
 
 /* gc: remove snapshots no stored image uses (by chain ID) and half-made ones (tmp-*, left by a crash).

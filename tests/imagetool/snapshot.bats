@@ -4,6 +4,7 @@
 # used on the second unpack; half-made, corrupted or modified snapshots are never used; gc and fsck maintain it.
 
 load layer_helpers
+load ../lib/registry
 
 RL_USER=keel-snap-test
 
@@ -22,7 +23,10 @@ setup() {
   S="$T/store"
   SNAPS="$S/.keel/snapshots"
 }
-teardown() { layer_teardown; }
+teardown() {
+  registry_stop
+  layer_teardown
+}
 
 it() { "$IMAGETOOL" --store "$S" "$@"; }
 
@@ -268,6 +272,23 @@ all_layers() {
   # auto falls back to copying there
   unpack --snapshot=auto img "$T/b3"
   [ -f "$T/b3/rootfs/etc/passwd" ]
+}
+
+@test "snapshot: pull REF BUNDLE --snapshot makes the snapshot, a second pull into another bundle copies it" {
+  make_layers
+  oci_layout "$T/layout" l1.tar.gz l2.tar
+  registry_start
+  skopeo copy --quiet --dest-tls-verify=false "oci:$T/layout:t" "docker://$REGISTRY/snap/img:1"
+  run it --debug pull -q --tls-verify=false --snapshot "$REGISTRY/snap/img:1" "$T/b1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"snapshot: making"* ]]
+  run it --debug pull -q --tls-verify=false --snapshot=hardlink "$REGISTRY/snap/img:1" "$T/b2"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"snapshot: rootfs composed from"*"(hardlink)"* ]]
+  diff -u <(tree "$T/b1") <(tree "$T/b2")
+  [ "$(cat "$T/b2/rootfs/etc/passwd")" = "root:x:0:0::/root:/bin/bash" ]
 }
 
 # as_user CMD...: run CMD as the test user, HOME in $T/home.
