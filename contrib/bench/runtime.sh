@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start-up benchmark (issue 9): keel's runtime against crun and runc on a busybox /bin/true bundle, markdown on stdout.
 # Usage: runtime.sh [BUILDDIR]   env: BENCH_RUNS (100), BENCH_CONCURRENT (20), BENCH_TMPDIR (/dev/shm), RUNTIME,
-#   BENCH_PURE_V1 (0), BENCH_PEERS (all that accept the layout, e.g. "keel crun")
+#   BENCH_PURE_V1 (0), BENCH_PEERS (all that accept the layout, e.g. "keel crun"), BENCH_ONLY_RUN (0: 1 = the run table only)
 # Needs root. On the host's layout every runtime that accepts it is measured (crun 1.8 refuses the hybrid layout:
 # there keel is compared with runc; in the v2 VM, see vm.sh, with crun and runc). BENCH_PURE_V1=1 adds a part where
 # the script binds hugetlb to a v1 hierarchy (the host becomes pure v1) so crun runs, and undoes that on exit: it
@@ -316,6 +316,7 @@ bench_all() {
   echo
   bench_run "$1" "${PEERS[@]}"
   echo
+  [ "${BENCH_ONLY_RUN:-0}" = 0 ] || return 0
   echo "\`create\` + \`start\` + \`delete -f\` ×$RUNS:"
   echo
   bench_csd "$1" "${PEERS[@]}"
@@ -338,9 +339,11 @@ if [ "${BENCH_PURE_V1:-0}" = 1 ] && [ "$REF" = runc ]; then
   echo
   bench_all v1
 fi
-echo "#### where keel's time goes"
-echo
-profile
+if [ "${BENCH_ONLY_RUN:-0}" = 0 ]; then
+  echo "#### where keel's time goes"
+  echo
+  profile
+fi
 delete_ours
 remove_our_cgroups
 v1_end

@@ -24,5 +24,6 @@ echo "#### v2 VM (tests/lib/vm: Debian cloud kernel under qemu TCG, 2 vCPUs, ${B
 echo
 "$VM" --mem "${BENCH_VM_MEM:-1024}" --timeout "${BENCH_VM_TIMEOUT:-1500}" \
   --env "BENCH_RUNS=${BENCH_VM_RUNS:-30}" --env "BENCH_CONCURRENT=${BENCH_CONCURRENT:-20}" \
-  --env "RUNTIME=$BUILDDIR/runtime/runtime" ${BENCH_PEERS:+--env "BENCH_PEERS=$BENCH_PEERS"} --files "${files[@]}" -- \
+  --env "RUNTIME=$BUILDDIR/runtime/runtime" ${BENCH_PEERS:+--env "BENCH_PEERS=$BENCH_PEERS"} \
+  ${BENCH_ONLY_RUN:+--env "BENCH_ONLY_RUN=$BENCH_ONLY_RUN"} --files "${files[@]}" -- \
   bash "$HERE/runtime.sh" "$BUILDDIR"
