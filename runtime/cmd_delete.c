@@ -39,6 +39,8 @@ int cmd_delete (runtime_globals *g, int argc, char **argv, keel_error **err)
       if (force && strstr ((*err)->msg, "does not exist") != NULL)
         {
           keel_error_freep (err);
+          /* what a create killed before publishing its state dir left */
+          state_dir_sweep_stale (g->root, argv[optind]);
           return 0;
         }
       return keel_err_prefix (err, "delete %s", argv[optind]);

@@ -4,9 +4,16 @@
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "container.h"
+
+/* Whether a stopped container's cgroup (its first path) still exists. */
+static bool cgroup_left (char **paths)
+{
+  return paths != NULL && paths[0] != NULL && access (paths[0], F_OK) == 0;
+}
 
 int cmd_kill (runtime_globals *g, int argc, char **argv, keel_error **err)
 {
@@ -42,8 +49,16 @@ int cmd_kill (runtime_globals *g, int argc, char **argv, keel_error **err)
   if (container_load (g, id, &sd, &st, err) < 0)
     return keel_err_prefix (err, "kill %s", id);
   /* runtime.md "kill": an error unless the container is created or running
-   * (paused is running, frozen: runc signals it too). */
-  if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0 && strcmp (st->status, "paused") != 0)
+   * (paused is running, frozen: runc signals it too). With --all, runc
+   * signals what is left in a stopped container's cgroup (processes that
+   * outlived the init, as in a pod sharing a pid namespace) and succeeds
+   * once the cgroup is gone: containerd's shim relies on that. */
+  if (all && strcmp (st->status, "stopped") == 0)
+    r = cgroup_left (st->cgroup_paths) && container_signal (st, sig, true, err) < 0
+            ? keel_err_prefix (err, "kill %s", id)
+            : 0;
+  else if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0
+           && strcmp (st->status, "paused") != 0)
     /* "container not running" is what containerd's shim matches to treat this as not found. */
     r = keel_err (err, 0, "kill %s: container not running (it is %s)", id, st->status);
   else

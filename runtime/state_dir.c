@@ -122,6 +122,59 @@ static void remove_tmp_dir (const char *tmp)
   rmdir (tmp);
 }
 
+/* Remove every file in DIRFD's directory (state.json, its temp files, the fifo). */
+static int empty_dir (int dirfd, const char *path, keel_error **err)
+{
+  _cleanup_closedir_ DIR *d = NULL;
+  struct dirent *e;
+  int fd = dup (dirfd);
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return keel_err_errno (err, "open `%s`", path);
+    }
+  while ((e = readdir (d)) != NULL)
+    {
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (unlinkat (dirfd, e->d_name, 0) < 0 && errno != ENOENT)
+        return keel_err_errno (err, "remove `%s/%s`", path, e->d_name);
+    }
+  return 0;
+}
+
+/* A create killed between mkdtemp and the rename leaves <root>/.ID~XXXXXX.
+ * Its creator held the directory's flock from just after mkdtemp: one we can
+ * lock has no live creator, so it is litter and goes. (A create still before
+ * its lock call loses its directory and fails, as one of two racing creates
+ * of the same id would anyway.) */
+void state_dir_sweep_stale (const char *root, const char *id)
+{
+  _cleanup_closedir_ DIR *d = opendir (root);
+  struct dirent *e;
+  keel_error *ignored = NULL;
+  size_t n = strlen (id);
+
+  if (d == NULL)
+    return;
+  while ((e = readdir (d)) != NULL)
+    {
+      _cleanup_close_ int fd = -1;
+      const char *name = e->d_name;
+
+      if (name[0] != '.' || strncmp (name + 1, id, n) != 0 || name[n + 1] != '~' || strlen (name + n + 2) != 6)
+        continue;
+      fd = openat (dirfd (d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0)
+        continue;
+      if (empty_dir (fd, name, &ignored) == 0)
+        unlinkat (dirfd (d), name, AT_REMOVEDIR);
+      keel_error_freep (&ignored);
+    }
+}
+
 /* Build the directory under a name no id can have ('~' is not allowed, and
  * list skips dot names), lock it, write the state, then rename it into
  * place; RENAME_NOREPLACE makes "already exists" race-free. */
@@ -134,6 +187,7 @@ static int create_dir (state_dir *sd, const runtime_state *initial, keel_error *
     return keel_err (err, ENOMEM, "state dir");
   if (faccessat (AT_FDCWD, sd->path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return keel_err (err, 0, "container `%s` already exists", sd->id);
+  state_dir_sweep_stale (sd->root, sd->id);
   if (mkdtemp (tmp) == NULL)
     return keel_err_errno (err, "mkdir `%s`", tmp);
   /* mkdtemp's 0700: the process may run as another user and open exec.fifo. */
@@ -205,23 +259,8 @@ int state_dir_open_unlocked (const char *root, const char *id, state_dir *sd, ke
 
 int state_dir_remove (state_dir *sd, keel_error **err)
 {
-  _cleanup_closedir_ DIR *d = NULL;
-  struct dirent *e;
-  int fd = dup (sd->dirfd);
-
-  if (fd < 0 || (d = fdopendir (fd)) == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return keel_err_errno (err, "open `%s`", sd->path);
-    }
-  while ((e = readdir (d)) != NULL)
-    {
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
-      if (unlinkat (sd->dirfd, e->d_name, 0) < 0 && errno != ENOENT)
-        return keel_err_errno (err, "remove `%s/%s`", sd->path, e->d_name);
-    }
+  if (empty_dir (sd->dirfd, sd->path, err) < 0)
+    return -1;
   if (rmdir (sd->path) < 0 && errno != ENOENT)
     return keel_err_errno (err, "remove `%s`", sd->path);
   return 0;

@@ -33,6 +33,8 @@ int state_dir_open (const char *root, const char *id, state_dir *sd, keel_error 
 int state_dir_open_unlocked (const char *root, const char *id, state_dir *sd, keel_error **err);
 /* Whether some other process holds the lock now (an unlocked reader asks this). */
 bool state_dir_busy (const state_dir *sd);
+/* Remove the temp dirs (<root>/.ID~XXXXXX) that creates of ID killed before publishing left. */
+void state_dir_sweep_stale (const char *root, const char *id);
 /* Remove everything in the directory and the directory itself. */
 int state_dir_remove (state_dir *sd, keel_error **err);
 /* Unlock and free (the directory stays). */

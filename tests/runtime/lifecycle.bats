@@ -180,6 +180,23 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   [ "$(state_of "$ID")" = stopped ]
 }
 
+@test "lifecycle: kill --all of a stopped container signals what outlived its init, as runc (containerd's shim relies on it)" {
+  # without a pid namespace the init's child survives it in the container's cgroup
+  bundle_set "$B" '.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["sh", "-c", "payload sleep 4177 & exit 0"]'
+  "$RUNTIME" run -d -b "$B" "$ID" </dev/null >/dev/null 2>&1
+  for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
+  [ "$(state_of "$ID")" = stopped ]
+  child=$(pgrep -f 'payload sleep 4177')
+  [ -n "$child" ]
+  run "$RUNTIME" kill "$ID" KILL
+  [ "$status" -eq 1 ]
+  "$RUNTIME" kill --all "$ID" KILL
+  for _ in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$child" 2>/dev/null
+  # nothing left in the cgroup: still a success
+  "$RUNTIME" kill --all "$ID" TERM
+}
+
 @test "lifecycle: --debug logs the init pid and cgroup; json lines with --log-format json" {
   "$RUNTIME" --debug --log "$TMP/log" --log-format json create -b "$B" --pid-file "$TMP/pid" "$ID"
   jq -e --arg id "$ID" --arg pid "$(cat "$TMP/pid")" \
@@ -246,4 +263,28 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
     [[ "$output" == *"$sig"* ]]
   done
   [ "$(state_of "$ID")" = running ]
+}
+
+@test "lifecycle: a state temp dir left by a killed create is removed by delete -f and by the next create, unless its creator lives" {
+  local R="$TMP/root" holder
+  mkdir -p "$R/.$ID~AbC123" "$R/.$ID~live12" "$R/.other~zz9999"
+  echo '{}' >"$R/.$ID~AbC123/state.json"
+  echo '{}' >"$R/.$ID~AbC123/.state.json.tmp"
+  # a creator still at work holds its temp dir's flock (-o: flock itself holds it, not its sleep)
+  flock -o "$R/.$ID~live12" sleep 30 3>&- &
+  holder=$!
+  for _ in $(seq 50); do flock -n -o "$R/.$ID~live12" true || break; sleep 0.1; done
+  "$RUNTIME" --root "$R" delete -f "$ID"
+  [ ! -e "$R/.$ID~AbC123" ]
+  [ -d "$R/.$ID~live12" ]
+  [ -d "$R/.other~zz9999" ]
+  kill "$holder"
+  wait "$holder" || true
+  mkdir "$R/.$ID~XyZ789"
+  bundle_set "$B" '.process.args = ["true"]'
+  "$RUNTIME" --root "$R" create -b "$B" "$ID" </dev/null >/dev/null 2>&1 3>&-
+  "$RUNTIME" --root "$R" delete -f "$ID"
+  [ ! -e "$R/.$ID~XyZ789" ]
+  [ ! -e "$R/.$ID~live12" ]
+  [ "$(ls -A "$R")" = ".other~zz9999" ]
 }
