@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -102,6 +104,25 @@ static int mask_paths (char **paths, keel_error **err)
   return 0;
 }
 
+/* The nosuid/nodev/noexec of the mount a readonlyPaths bind sits on: kept, as
+ * runc and crun keep them (and a bind remount in a user namespace must not
+ * clear them from a locked mount), not added where the mount below lacks them. */
+static unsigned long lower_flags (int fd)
+{
+  struct statfs sf;
+  unsigned long flags = 0;
+
+  if (fstatfs (fd, &sf) < 0)
+    return MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (sf.f_flags & ST_NOSUID)
+    flags |= MS_NOSUID;
+  if (sf.f_flags & ST_NODEV)
+    flags |= MS_NODEV;
+  if (sf.f_flags & ST_NOEXEC)
+    flags |= MS_NOEXEC;
+  return flags;
+}
+
 static int readonly_paths (char **paths, keel_error **err)
 {
   for (; paths != NULL && *paths != NULL; paths++)
@@ -126,8 +147,7 @@ static int readonly_paths (char **paths, keel_error **err)
       free (target);
       if (asprintf (&target, "/proc/self/fd/%d", fd) < 0)
         return keel_err (err, ENOMEM, "readonlyPaths");
-      if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)
-          < 0)
+      if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | lower_flags (fd), NULL) < 0)
         return keel_err_errno (err, "readonlyPaths: remount `%s`", *paths);
     }
   return 0;
@@ -191,7 +211,8 @@ int rootfs_finish (const init_args *a, keel_error **err)
     return -1;
   if (write_sysctls (a->cfg, err) < 0)
     return -1;
-  if (l != NULL && (mask_paths (l->masked_paths, err) < 0 || readonly_paths (l->readonly_paths, err) < 0))
+  /* runc's order: readonlyPaths, then maskedPaths (a mask may sit on a read-only bind). */
+  if (l != NULL && (readonly_paths (l->readonly_paths, err) < 0 || mask_paths (l->masked_paths, err) < 0))
     return -1;
   if (prop != NULL)
     {

@@ -61,6 +61,17 @@ mount_line() { grep "^mount=$1 " <<<"$output" | tail -1; }
   [[ "$(mount_line /sys/firmware)" == *"options=ro"* ]]
   [[ "$(mount_line /proc/sys)" == *"options=ro"* ]]
   [[ "$(mount_line /tmp)" == *"options=ro"* ]]
+  # the flags of the mount below are kept, none added (runc, crun): proc's nosuid,nodev,noexec on /proc/sys;
+  # /tmp is as exec-able as the rootfs it sits on
+  local f want got
+  for f in nosuid nodev noexec; do
+    [[ "$(mount_line /proc | sed 's/ super=.*//')" == *"$f"* ]] && want=1 || want=0
+    [[ "$(mount_line /proc/sys | sed 's/ super=.*//')" == *"$f"* ]] && got=1 || got=0
+    [ "$want" = "$got" ]
+    [[ "$(mount_line / | sed 's/ super=.*//')" == *"$f"* ]] && want=1 || want=0
+    [[ "$(mount_line /tmp | sed 's/ super=.*//')" == *"$f"* ]] && got=1 || got=0
+    [ "$want" = "$got" ]
+  done
   run_payload cat /proc/keys
   [ "$status" -eq 0 ]
   [ -z "$output" ]
