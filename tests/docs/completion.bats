@@ -55,7 +55,7 @@ complete_words() {
   for f in --bundle --console-socket --pid-file --no-pivot --no-new-keyring --preserve-fds; do
     grep -qx -- "$f" <<<"$output"
   done
-  ! grep -qx -- --detach <<<"$output" # run's, not create's
+  ! grep -qx -- --detach <<<"$output" || false # run's, not create's
   complete_words runtime run --de
   [ "$output" = --detach ]
   complete_words runtime list --format ""

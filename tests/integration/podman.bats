@@ -286,8 +286,8 @@ check_restart_no() {
   run "$KEEL_RT" list --format json
   [ "$status" -eq 0 ]
   # podman calls runtime without --root: its containers live in the default root, none may be left
-  ! echo "$output" | jq -e --arg b "$POD_DIR" '.[]? | select(.bundle | startswith($b))'
+  ! echo "$output" | jq -e --arg b "$POD_DIR" '.[]? | select(.bundle | startswith($b))' || false
   run find /sys/fs/cgroup/memory/"$POD_CGROUP_PARENT" -mindepth 1 -maxdepth 1 -name 'libpod-*'
   [ -z "$output" ]
-  ! pgrep -f "conmon.*$POD_DIR"
+  ! pgrep -f "conmon.*$POD_DIR" || false
 }

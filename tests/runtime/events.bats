@@ -61,7 +61,7 @@ leaf_paths() { jq -r '[paths(scalars) | map(tostring) | join(".")] | .[]' | sed 
   [ "$(grep -c '"type":"stats"' "$TMP/ev")" -ge 3 ]
   "$RUNTIME" kill "$ID" KILL
   for _ in $(seq 50); do kill -0 "$EVPID" 2>/dev/null || break; sleep 0.1; done
-  ! kill -0 "$EVPID" 2>/dev/null
+  ! kill -0 "$EVPID" 2>/dev/null || false
   wait "$EVPID"
   EVPID=
 }
@@ -74,7 +74,7 @@ leaf_paths() { jq -r '[paths(scalars) | map(tostring) | join(".")] | .[]' | sed 
   for _ in $(seq 100); do grep -q oom "$TMP/ev" && break; sleep 0.1; done
   cat "$TMP/ev"
   grep -qx "{\"type\":\"oom\",\"id\":\"$ID\"}" "$TMP/ev"
-  ! grep -q stats "$TMP/ev"
+  ! grep -q stats "$TMP/ev" || false
 }
 
 @test "events: bad interval, missing or stopped container fail clearly" {

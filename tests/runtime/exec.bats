@@ -83,7 +83,7 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   run "$RUNTIME" exec --preserve-fds 1 "$ID" payload fds 3</dev/null
   has "fd.3=/dev/null"
   run "$RUNTIME" exec "$ID" payload fds 3</dev/null
-  ! grep -q '^fd.3=' <<<"$output"
+  ! grep -q '^fd.3=' <<<"$output" || false
 }
 
 @test "exec: namespaces listed with mount before network are all joined (containerd's order)" {
@@ -125,7 +125,7 @@ rerun_with_keys() {
   run "$RUNTIME" exec -u 1000 "$ID" cat /proc/keys
   echo "$output"
   [ "$status" -eq 0 ]
-  ! grep -q "_ses\.$ID" <<<"$output"
+  ! grep -q "_ses\.$ID" <<<"$output" || false
 }
 
 @test "exec and run: HOME comes from the user's entry in the container's /etc/passwd when env has none (as runc)" {
@@ -154,7 +154,7 @@ rerun_with_keys() {
 pidfile_written_atomically() {
   cat "$1"
   grep -Eq "^rename(at2?)?\(.*\"$2\.tmp-[A-Za-z0-9]{6}\", .*\"$2\"(, 0)?\) = 0" "$1"
-  ! grep -q "open.*\"$2\"" "$1"
+  ! grep -q "open.*\"$2\"" "$1" || false
 }
 
 @test "--pid-file is written atomically (temp file + rename) by create and exec" {

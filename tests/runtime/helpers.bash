@@ -31,3 +31,7 @@ expect_create_failure() {
   assert_no_leftovers "$ID" "$B"
 }
 
+
+# proc_dead PID: the process has exited (gone, or a zombie its new parent has not reaped yet: after `run -d`
+# or `create` the init's parent is the machine's PID 1, which may reap late).
+proc_dead() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }

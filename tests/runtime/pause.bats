@@ -42,7 +42,7 @@ wait_counter() {
   [ "$(status_of "$ID")" = paused ]
   run "$RUNTIME" list
   [[ "$output" == *"$ID"*paused* ]]
-  ! counter_moves
+  ! counter_moves || false
   if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
     grep -qx "frozen 1" "/sys/fs/cgroup$CGP/cgroup.events"
   else

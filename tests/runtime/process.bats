@@ -131,7 +131,7 @@ has() { grep -qxF -- "$1" <<<"$output" || { echo "missing line: $1" >&2; return 
   bundle_set "$B" '.process.args = ["payload", "report"]'
   run env LISTEN_FDS=1 "$RUNTIME" run -b "$B" "$ID" 3</dev/null
   has "fd.3=/dev/null"; has "env.LISTEN_FDS=1"; has "env.LISTEN_PID=1"
-  ! grep -q '^fd.4=' <<<"$output"
+  ! grep -q '^fd.4=' <<<"$output" || false
 }
 
 @test "process: linux.seccomp is loaded, with and without noNewPrivileges, and applies to exec too" {

@@ -91,7 +91,7 @@ cgfile() {
   echo "status $status: $output"
   [ "$status" -eq 0 ]
   grep -qx 4 <<<"$output"
-  ! grep -q open-ok <<<"$output"
+  ! grep -q open-ok <<<"$output" || false
 }
 
 @test "resources: on pure cgroup v2 the init is cloned straight into its cgroup (CLONE_INTO_CGROUP)" {
@@ -115,7 +115,7 @@ cgfile() {
   [ "${lines[0]}" = 0 ] # every /proc/self/cgroup line is the namespace root "/"
   [ "${lines[1]}" = 67108864 ] # the root of the mount is the container's cgroup
   [[ "$output" == *"Read-only file system"* ]]
-  ! grep -q mkdir-ok <<<"$output"
+  ! grep -q mkdir-ok <<<"$output" || false
   "$RUNTIME" delete -f "$ID"
   bundle_set "$B" '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)
     | .process.args = ["sh", "-c", "mkdir " + $sub + " && echo mkdir-ok && rmdir " + $sub]' --arg sub "$sub"
