@@ -463,6 +463,20 @@ static void unwind (create_ctx *c)
     }
 }
 
+/* The caller's fds beyond stdio, --preserve-fds and LISTEN_FDS: runc's init
+ * never holds them, and a caller waiting for EOF on one (a pipe) must not wait
+ * until `start` execs the process. Of ours only the --log file is open yet. */
+static void close_caller_fds (int first, int log_fd)
+{
+  if (log_fd >= first)
+    {
+      if (log_fd > first)
+        syscall (SYS_close_range, first, log_fd - 1, 0);
+      first = log_fd + 1;
+    }
+  syscall (SYS_close_range, first, ~0U, 0);
+}
+
 int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int *pty, keel_error **err)
 {
   create_ctx c = { .g = g, .o = o, .sync_fd = -1, .fifo_fd = -1, .cgroup_fd = -1 };
@@ -470,6 +484,7 @@ int container_create (runtime_globals *g, const create_opts *o, pid_t *pid, int 
   int r = -1;
 
   *pty = -1;
+  close_caller_fds (3 + o->preserve_fds + count_listen_fds (), g->log.fd);
   if (state_dir_check_id (o->id, err) < 0 || load_config (&c, err) < 0)
     goto out;
   timefmt_now_rfc3339 (c.created, sizeof (c.created));

@@ -120,7 +120,7 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   # v1/hybrid: the memory hierarchy; pure v2 (the VM): the single hierarchy.
   [ -d "/sys/fs/cgroup/memory/keel/$ID" ] || [ -d "/sys/fs/cgroup/keel/$ID" ]
   "$RUNTIME" delete -f "$ID"
-  ! kill -0 "$pid" 2>/dev/null
+  proc_dead "$pid"
   assert_no_leftovers "$ID" "$B"
 }
 
@@ -128,7 +128,7 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   "$RUNTIME" create -b "$B" --pid-file "$TMP/pid" "$ID"
   pid=$(cat "$TMP/pid")
   "$RUNTIME" delete "$ID"
-  ! kill -0 "$pid" 2>/dev/null
+  proc_dead "$pid"
   assert_no_leftovers "$ID" "$B"
 }
 
@@ -174,8 +174,8 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   "$RUNTIME" exec -d --pid-file "$TMP/epid" "$ID" payload sleep 60
   epid=$(cat "$TMP/epid")
   "$RUNTIME" kill --all "$ID" KILL
-  for _ in $(seq 50); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
-  ! kill -0 "$epid" 2>/dev/null
+  for _ in $(seq 50); do proc_dead "$epid" && break; sleep 0.1; done
+  proc_dead "$epid"
   for _ in $(seq 50); do [ "$(state_of "$ID")" = stopped ] && break; sleep 0.1; done
   [ "$(state_of "$ID")" = stopped ]
 }
@@ -191,8 +191,8 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   run "$RUNTIME" kill "$ID" KILL
   [ "$status" -eq 1 ]
   "$RUNTIME" kill --all "$ID" KILL
-  for _ in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
-  ! kill -0 "$child" 2>/dev/null
+  for _ in $(seq 50); do proc_dead "$child" && break; sleep 0.1; done
+  proc_dead "$child"
   # nothing left in the cgroup: still a success
   "$RUNTIME" kill --all "$ID" TERM
 }
@@ -287,4 +287,20 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   [ ! -e "$R/.$ID~XyZ789" ]
   [ ! -e "$R/.$ID~live12" ]
   [ "$(ls -A "$R")" = ".other~zz9999" ]
+}
+
+@test "lifecycle: a created container's init holds none of the caller's fds but stdio and --preserve-fds, as runc's" {
+  bundle_set "$B" '.process.args = ["true"]'
+  # fd 3 is preserved, fd 7 (a pipe whose reader waits for EOF) is the caller's own
+  mkfifo "$TMP/pipe"
+  cat "$TMP/pipe" >/dev/null &
+  local reader=$!
+  "$RUNTIME" create -b "$B" --preserve-fds 1 --pid-file "$TMP/pid" "$ID" </dev/null >/dev/null 2>&1 3</etc/hostname 7>"$TMP/pipe"
+  pid=$(cat "$TMP/pid")
+  ls -l "/proc/$pid/fd" | grep -q ' -> /etc/hostname$'
+  ! ls -l "/proc/$pid/fd" | grep -q "$TMP/pipe" || false
+  # the reader saw EOF though the container is only created
+  for _ in $(seq 50); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$reader" 2>/dev/null || false
+  [ "$("$RUNTIME" state "$ID" | jq -r .status)" = created ]
 }
