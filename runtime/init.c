@@ -141,7 +141,9 @@ int sync_expect_ready (int fd, const struct rc_seccomp *s, pid_t process_pid, co
   /* config-linux.md "Seccomp": a failure to send to listenerPath MUST be an error. */
   r = seccomp_send_listener_for (s->listener_path, notify, process_pid, state_json, s->listener_metadata, err);
   close (notify);
-  if (r < 0)
+  /* The child waits for this before it goes on: without it an exec'd process
+   * could run before the parent learnt that listenerPath refused the fd. */
+  if (r < 0 || sync_send (fd, SYNC_SECCOMP_DONE, NULL, -1, err) < 0)
     return -1;
   return sync_expect (fd, SYNC_READY, NULL, NULL, err);
 }

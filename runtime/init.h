@@ -13,13 +13,14 @@
  * state JSON) or nothing; SYNC_PTY carries the pty master via SCM_RIGHTS. */
 enum sync_type
 {
-  SYNC_GO = 1,     /* parent → child: cgroup, maps written; proceed */
-  SYNC_HOOKS,      /* child → parent: mounts done, run prestart/createRuntime */
-  SYNC_HOOKS_DONE, /* parent → child: state JSON for the container-side hooks */
-  SYNC_PTY,        /* child → parent: the pty master */
-  SYNC_SECCOMP,    /* child → parent: the seccomp NOTIFY fd, for linux.seccomp.listenerPath */
-  SYNC_READY,      /* child → parent: about to block on exec.fifo */
-  SYNC_ERROR,      /* either way: what failed; the receiver gives up */
+  SYNC_GO = 1,       /* parent → child: cgroup, maps written; proceed */
+  SYNC_HOOKS,        /* child → parent: mounts done, run prestart/createRuntime */
+  SYNC_HOOKS_DONE,   /* parent → child: state JSON for the container-side hooks */
+  SYNC_PTY,          /* child → parent: the pty master */
+  SYNC_SECCOMP,      /* child → parent: the seccomp NOTIFY fd, for linux.seccomp.listenerPath */
+  SYNC_SECCOMP_DONE, /* parent → child: listenerPath has the fd; the process may run */
+  SYNC_READY,        /* child → parent: about to block on exec.fifo */
+  SYNC_ERROR,        /* either way: what failed; the receiver gives up */
 };
 
 int sync_send (int fd, enum sync_type type, const char *text, int pass_fd, keel_error **err);

@@ -138,7 +138,11 @@ static int load_seccomp (const init_args *a, keel_error **err)
     return 0;
   r = sync_send (a->sync_fd, SYNC_SECCOMP, NULL, notify, err);
   close (notify);
-  return r;
+  if (r < 0)
+    return -1;
+  /* Nothing of the process runs until listenerPath has its fd (or the parent
+   * gave up and kills this child). */
+  return sync_expect (a->sync_fd, SYNC_SECCOMP_DONE, NULL, NULL, err);
 }
 
 /* A session keyring of its own, so the container does not share the
