@@ -42,12 +42,23 @@ normalise_report() {
 # - sysfs and the tmpfs over masked directories: crun mounts them rw and then remounts the mount ro, runc passes
 #   MS_RDONLY to mount(2), so the superblock is ro too (the mount's own options are ro with both);
 # - masked files: crun binds the host's /dev/null read-only, runc the container's /dev/null as it is;
-# - /dev/null's owner: crun gives the container's /dev/null to process.user when stdin is /dev/null.
+# - /dev/null's owner: crun gives the container's /dev/null to process.user when stdin is /dev/null;
+# - the order of the mounts: crun applies maskedPaths before readonlyPaths, runc (and runtime) the reverse, so
+#   the mount lines (one contiguous block in the report) are compared sorted;
+# - readonlyPaths under /proc: with podman's config crun 1.8 remounts the binds ro without the nosuid, nodev and
+#   noexec of the proc mount below, runc (and runtime) keep them; the three flags are left out of those lines.
 normalise_crun_runc() {
-  sed -E -e 's#^(mount=/ .*) propagation=[a-z]+$#\1#' \
+  local report
+  report=$(cat)
+  {
+    printf '%s\n' "$report" | sed -n '1,/^mount=/p' | grep -v '^mount='
+    printf '%s\n' "$report" | grep '^mount=' | LC_ALL=C sort
+    printf '%s\n' "$report" | sed -n '/^mount=/,$p' | grep -v '^mount='
+  } | sed -E -e 's#^(mount=/ .*) propagation=[a-z]+$#\1#' \
     -e 's#^(mount=[^ ]+ root=/ fstype=(sysfs|tmpfs) source=[a-z]+ options=ro,[^ ]*) super=[^ ]*#\1#' \
     -e 's#^(mount=[^ ]+ root=/null) .*#\1 (masked)#' \
-    -e 's#^(dev=/dev/null .*) uid=[0-9]+ gid=[0-9]+$#\1#'
+    -e 's#^(dev=/dev/null .*) uid=[0-9]+ gid=[0-9]+$#\1#' \
+    -e '/^mount=\/proc\/[^ ]+ root=\/[^ ]+ fstype=proc /s#,(nosuid|nodev|noexec)##g'
 }
 
 # normalise FILE: the report without the known differences above (crun's only when the reference is crun).
