@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# Crash consistency of the runtime: `runtime create` killed with SIGKILL after 0, 2, 4, ... 60 ms (1 ms steps to 300 with KEEL_LONG=1; a create takes 50-200 ms here) (so at every
+# Crash consistency of the runtime: `runtime create` killed with SIGKILL after 0, 0.25, 0.5, ... 15 ms
+# (50 us steps to 60 ms with KEEL_LONG=1; a create takes 5-20 ms here, plus the fork of sleep) (so at every
 # stage from config loading through cgroup creation, the init's setup and the state write; the runtime
 # logs only one debug line, so stages cannot be targeted one by one) → `runtime delete -f` cleans up, a
 # new create of the same id succeeds, and nothing of the container is left (state, cgroups, mounts, processes).
@@ -28,13 +29,14 @@ leftovers() {
 }
 
 @test "crash: create killed at successive points; delete -f and a new create of the id succeed, nothing left" {
-  local ms pid step=2 last=60 left points=0 hit=0
-  [ -z "${KEEL_LONG:-}" ] || { step=1; last=300; }
-  for ms in $(seq 0 "$step" "$last"); do
+  local us ms pid step=250 last=15000 left points=0 hit=0
+  [ -z "${KEEL_LONG:-}" ] || { step=50; last=60000; }
+  for us in $(seq 0 "$step" "$last"); do
+    ms="$((us / 1000)).$(printf %03d $((us % 1000)))"
     points=$((points + 1))
     "$RUNTIME" --root "$STATE" create -b "$B" "$ID" </dev/null >/dev/null 2>&1 &
     pid=$!
-    sleep "0.$(printf %03d "$ms")"
+    sleep "0.$(printf %06d "$us")"
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" || hit=$((hit + 1))
     "$RUNTIME" --root "$STATE" delete -f "$ID" >/dev/null 2>&1 || true
