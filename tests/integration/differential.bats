@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # Differential check: the same bundle run by runtime and by the reference runtime must give the same
 # `payload report`, minus what names the container (ids, pids, namespace inodes, fd pipe inodes, cgroup paths).
-# The reference is KEEL_DIFF_REF (a runtime name or path) when set, else crun on a pure cgroup v2 host and runc
-# elsewhere (crun 1.8 refuses cgroup v1/hybrid hosts): tests/vm/crun.vmbats runs this file in the cgroup v2 VM
-# against crun.
+# The reference is KEEL_DIFF_REF (a runtime name or path) when set, else crun where it runs (cgroup v2, pure v1)
+# and runc on a hybrid host whose cgroup2 holds controllers (crun 1.8 refuses those): tests/vm/crun.vmbats runs
+# this file in the cgroup v2 VM against crun.
 
 load helpers
 
