@@ -14,6 +14,6 @@ TEST_EXTENSIONS += .v1bats
 V1BATS_LOG_DRIVER = $(LOG_DRIVER)
 V1BATS_LOG_COMPILER = $(top_srcdir)/tests/lib/bats-in-pure-v1
 AM_V1BATS_LOG_FLAGS = --tap
-V1_SUITES = tests/integration/podman-crun.v1bats
+V1_SUITES = tests/integration/crun.v1bats
 TESTS += $(V1_SUITES)
 EXTRA_DIST += $(V1_SUITES) tests/lib/bats-in-pure-v1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # podman + conmon drive `runtime` (podman --runtime /abs/runtime); every result is compared with the same podman
 # command on the reference runtime (crun, or runc on a hybrid host where crun 1.8 refuses to run; there
-# podman-crun.v1bats runs this file again on a pure v1 layout, against crun).
+# crun.v1bats runs this file again on a pure v1 layout, against crun).
 # Private podman: storage, runroot and tmpdir under a temp dir, cgroupfs manager, file events, no network.
 
 load helpers
