@@ -59,8 +59,20 @@ v1_begin() {
     return 0
   fi
   hugetlb_bound_to_v1 && return 0
+  # The kernel will not move a controller that a cgroup2 child still uses: keel's own (empty) parent there,
+  # left with +hugetlb by the host-layout part, goes first (rmdir fails harmlessly if a container is in it),
+  # and its css dies asynchronously: retry the mount for a while.
+  rmdir /sys/fs/cgroup/unified/keel 2>/dev/null || true
   [ -d $HUGETLB ] || { mkdir $HUGETLB && made_hugetlb_dir=1; }
-  mount -t cgroup -o hugetlb none $HUGETLB
+  local try
+  for try in $(seq 40); do
+    mount -t cgroup -o hugetlb none $HUGETLB 2>/dev/null && break
+    sleep 0.25
+  done
+  mountpoint -q $HUGETLB || {
+    log "cannot bind hugetlb to a v1 hierarchy (a cgroup2 child of another program still uses it?)"
+    return 1
+  }
   mounted_hugetlb=1
 }
 
