@@ -119,6 +119,7 @@ binary_unchanged() {
   # .. cannot climb out either: it stops at the container's /.
   bundle_set "$B" '.process.cwd = "/tmp/../../../../etc"'
   run "$RT" run -b "$B" "$ID"
+  echo "cwd through ..: $output"
   [ "$output" = "cwd=/etc" ]
   bundle_set "$B" '.process.args = ["payload", "sleep", "30"] | .process.cwd = "/"'
   "$RT" run -d -b "$B" "$ID" >/dev/null 2>&1
