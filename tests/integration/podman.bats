@@ -59,10 +59,12 @@ teardown_file() {
 }
 
 # pod RUNTIME ARGS...: podman with that OCI runtime.
+# From the suite's temp dir: conmon inherits podman's cwd and writes an `oom` file there when a container is
+# OOM-killed ("for backwards compatibility"), which would land in the build tree (and fail distcheck).
 pod() {
   local rt=$1
   shift
-  podman --runtime "$rt" "$@"
+  (cd "$POD_DIR" && exec podman --runtime "$rt" "$@")
 }
 
 # pod_run RUNTIME ARGS...: `podman run` in the suite's cgroup parent.
