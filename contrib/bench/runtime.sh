@@ -80,7 +80,13 @@ v1_begin() {
 # css die, which is asynchronous) before the unmount really returns hugetlb to cgroup2: retry until it has.
 v1_end() {
   local try
-  [ $mounted_hugetlb = 1 ] || return 0
+  if [ $mounted_hugetlb = 0 ]; then
+    # the bind failed: only the directory made for it is to go (a plain directory left on the cgroup tmpfs
+    # makes podman and conmon write fake cgroups of plain files into it)
+    [ $made_hugetlb_dir = 1 ] && rmdir $HUGETLB 2>/dev/null || true
+    made_hugetlb_dir=0
+    return 0
+  fi
   for try in $(seq 40); do
     if ! mountpoint -q $HUGETLB; then
       mount -t cgroup -o hugetlb none $HUGETLB || break
