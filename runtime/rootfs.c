@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -109,18 +108,12 @@ static int mask_paths (char **paths, keel_error **err)
  * clear them from a locked mount), not added where the mount below lacks them. */
 static unsigned long lower_flags (int fd)
 {
-  struct statfs sf;
-  unsigned long flags = 0;
+  struct statvfs sv;
 
-  if (fstatfs (fd, &sf) < 0)
+  /* statvfs's ST_NOSUID/ST_NODEV/ST_NOEXEC are MS_*'s values, as mounts.c's remount_bind relies on too */
+  if (fstatvfs (fd, &sv) < 0)
     return MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  if (sf.f_flags & ST_NOSUID)
-    flags |= MS_NOSUID;
-  if (sf.f_flags & ST_NODEV)
-    flags |= MS_NODEV;
-  if (sf.f_flags & ST_NOEXEC)
-    flags |= MS_NOEXEC;
-  return flags;
+  return sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
 }
 
 static int readonly_paths (char **paths, keel_error **err)

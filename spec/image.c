@@ -723,11 +723,11 @@ void image_index_remove (struct image_index *idx, size_t i)
   idx->n_manifests--;
 }
 
-/* "linux/amd64, linux/arm/v7" for the error when nothing matches. */
 /* At most this many platforms in a "no manifest for" message: an index may list 100 000 entries. */
 #define AVAILABLE_PLATFORMS_MAX 16
 
-/* The platforms image_index_select could have chosen (image manifests only), for the error message. */
+/* The platforms image_index_select could have chosen (image manifests only), for the error when nothing
+ * matches: "linux/amd64, linux/arm/v7 and 3 more". */
 static char *available_platforms (const struct image_index *idx)
 {
   char *list = strdup ("");
