@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <linux/fs.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "cleanup.h"
 #include "digest.h"
 #include "fsutil.h"
+#include "tree_pool.h"
 
 /* ---- modes ---- */
 
@@ -204,69 +206,81 @@ struct link_slot
   char *dst; /* relative to the destination root */
 };
 
+/* What the workers of one walk share: the copy's hard links, and the one warning about xattrs. */
+struct walk_shared
+{
+  pthread_mutex_t mu;
+  bool warned_xattr;
+  struct link_slot *links; /* open addressing on (dev, ino) */
+  size_t links_cap, links_len;
+};
+
+/* One worker of a walk: the walk's settings, its own sums (added up at the end: they do not depend on the
+ * order entries come in), hash context and error. */
 struct walk
 {
   enum snapshot_mode mode; /* SNAPSHOT_OFF: digest only, nothing written */
-  bool chown, rootless, content, no_reflink, warned_xattr;
+  bool chown, rootless, content, no_reflink;
   bool chown_always; /* the destination root is setgid: new entries may not get the caller's group */
   uid_t euid;
   gid_t egid;
   mode_t umask; /* 0777 when unknown: every mode is then set explicitly */
   int dst_root;
   const log_options *log;
-  struct tree_sum *shape, *content_sum;
+  struct walk_shared *sh;
+  struct tree_pool *pool; /* of the job running */
+  struct tree_sum shape, content_sum;
   EVP_MD_CTX *ctx;
   EVP_MD *alg;
-  struct link_slot *links; /* open addressing on (dev, ino) */
-  size_t links_cap, links_len;
+  keel_error *err;
 };
 
-static struct link_slot *link_find (struct walk *w, const struct stat *st)
+/* Called with sh->mu held. */
+static struct link_slot *link_find (struct walk_shared *sh, const struct stat *st)
 {
-  if (w->links_cap == 0)
+  if (sh->links_cap == 0)
     return NULL;
-  for (size_t i = ((uint64_t)st->st_ino * 11400714819323198485ULL) & (w->links_cap - 1);;
-       i = (i + 1) & (w->links_cap - 1))
+  for (size_t i = ((uint64_t)st->st_ino * 11400714819323198485ULL) & (sh->links_cap - 1);;
+       i = (i + 1) & (sh->links_cap - 1))
     {
-      struct link_slot *s = &w->links[i];
+      struct link_slot *s = &sh->links[i];
       if (s->dst == NULL || (s->dev == st->st_dev && s->ino == st->st_ino))
         return s;
     }
 }
 
-static int link_add (struct walk *w, const struct stat *st, const char *dst)
+static int link_add (struct walk_shared *sh, const struct stat *st, const char *dst)
 {
-  if ((w->links_len + 1) * 2 > w->links_cap)
+  if ((sh->links_len + 1) * 2 > sh->links_cap)
     {
-      struct link_slot *old = w->links;
-      size_t old_cap = w->links_cap;
-      w->links_cap = old_cap ? old_cap * 2 : 64;
-      if ((w->links = calloc (w->links_cap, sizeof (*old))) == NULL)
+      struct link_slot *old = sh->links;
+      size_t old_cap = sh->links_cap;
+      sh->links_cap = old_cap ? old_cap * 2 : 64;
+      if ((sh->links = calloc (sh->links_cap, sizeof (*old))) == NULL)
         return -1;
       for (size_t i = 0; i < old_cap; i++)
         if (old[i].dst != NULL)
           {
             struct stat k = { .st_dev = old[i].dev, .st_ino = old[i].ino };
-            *link_find (w, &k) = old[i];
+            *link_find (sh, &k) = old[i];
           }
       free (old);
     }
-  struct link_slot *s = link_find (w, st);
+  struct link_slot *s = link_find (sh, st);
   if ((s->dst = strdup (dst)) == NULL)
     return -1;
   s->dev = st->st_dev;
   s->ino = st->st_ino;
-  w->links_len++;
+  sh->links_len++;
   return 0;
 }
 
-static void walk_clear (struct walk *w)
+static void shared_clear (struct walk_shared *sh)
 {
-  EVP_MD_CTX_free (w->ctx);
-  EVP_MD_free (w->alg);
-  for (size_t i = 0; i < w->links_cap; i++)
-    free (w->links[i].dst);
-  free (w->links);
+  for (size_t i = 0; i < sh->links_cap; i++)
+    free (sh->links[i].dst);
+  free (sh->links);
+  pthread_mutex_destroy (&sh->mu);
 }
 
 static char *join (const char *dir, const char *name)
@@ -336,7 +350,7 @@ static int record (struct walk *w, int parentfd, const char *name, const char *r
       keel_err (err, ENOMEM, "digest");
       goto out;
     }
-  if (sum_add (w->ctx, w->alg, w->shape, &r, err) < 0)
+  if (sum_add (w->ctx, w->alg, &w->shape, &r, err) < 0)
     goto out;
   if (w->content && S_ISREG (st->st_mode))
     {
@@ -348,7 +362,7 @@ static int record (struct walk *w, int parentfd, const char *name, const char *r
           goto out;
         }
     }
-  ret = w->content ? sum_add (w->ctx, w->alg, w->content_sum, &r, err) : 0;
+  ret = w->content ? sum_add (w->ctx, w->alg, &w->content_sum, &r, err) : 0;
 out:
   free (r.p);
   return ret;
@@ -358,10 +372,14 @@ out:
 
 static void warn_xattr (struct walk *w, const char *key, const char *rel)
 {
-  if (!w->warned_xattr)
+  int e = errno;
+
+  pthread_mutex_lock (&w->sh->mu);
+  if (!w->sh->warned_xattr)
     log_msg (w->log, LOG_LEVEL_WARNING, "xattr %s not copied to `%s`: %s (further ones not reported)", key, rel,
-             strerror (errno));
-  w->warned_xattr = true;
+             strerror (e));
+  w->sh->warned_xattr = true;
+  pthread_mutex_unlock (&w->sh->mu);
 }
 
 /* Owner, then mode (chown clears setuid), then xattrs (chown clears security.capability), then times:
@@ -480,33 +498,98 @@ static int copy_other (struct walk *w, int srcdir, int dstdir, const char *name,
   return put_metadata (w, dstdir, name, rel, st, x, err);
 }
 
-static int walk_dir (struct walk *w, int srcfd, int dstfd, const char *rel, keel_error **err);
-
-static int copy_dir (struct walk *w, int srcdir, int dstdir, const char *name, const char *rel, const struct stat *st,
-                     const struct xattrs *x, keel_error **err)
+/* A directory whose entries are still to be walked, both ends open, its own record summed. Its metadata goes
+ * on when its entries are in: entries made in its subdirectories, later or by another worker, change only theirs. */
+struct dir_job
 {
-  _cleanup_close_ int src = open_src (srcdir, name, O_RDONLY | O_DIRECTORY);
-  _cleanup_close_ int dst = -1;
+  int src, dst; /* dst -1 when only digesting */
+  char *rel;    /* "" for the root */
+  struct stat st;
+  struct xattrs x;
+};
 
-  if (src < 0)
-    return keel_err_errno (err, "open `%s`", rel);
-  if (w->mode != SNAPSHOT_OFF)
-    {
-      /* u+rwx until its content is in, its own mode at the end */
-      if (mkdirat (dstdir, name, 0700) < 0
-          || (dst = openat (dstdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        return keel_err_errno (err, "create `%s`", rel);
-    }
-  if (walk_dir (w, src, dst, rel, err) < 0)
-    return -1;
-  return w->mode == SNAPSHOT_OFF ? 0 : put_metadata (w, dstdir, name, rel, st, x, err);
+static void dir_job_free (void *job)
+{
+  struct dir_job *j = job;
+
+  if (j->src >= 0)
+    close (j->src);
+  if (j->dst >= 0)
+    close (j->dst);
+  free (j->rel);
+  xattrs_clear (&j->x);
+  free (j);
 }
 
-/* A second name of an inode already copied: link to the copy (hard links inside the image stay links). */
+static struct dir_job *dir_job_new (const char *rel, const struct stat *st)
+{
+  struct dir_job *j = calloc (1, sizeof (*j));
+
+  if (j == NULL)
+    return NULL;
+  j->src = j->dst = -1;
+  j->st = *st;
+  if ((j->rel = strdup (rel)) == NULL)
+    {
+      free (j);
+      return NULL;
+    }
+  return j;
+}
+
+static int walk_dir (struct walk *w, int srcfd, int dstfd, const char *rel, keel_error **err);
+
+static int run_dir_job (struct walk *w, struct dir_job *j, keel_error **err)
+{
+  if (walk_dir (w, j->src, j->dst, j->rel, err) < 0)
+    return -1;
+  return w->mode == SNAPSHOT_OFF ? 0 : put_metadata (w, j->dst, ".", *j->rel ? j->rel : "/", &j->st, &j->x, err);
+}
+
+/* tree_pool_fn: a job from the queue, with its worker's error. */
+static int dir_job_run (struct tree_pool *pool, void *worker, void *job)
+{
+  struct walk *w = worker;
+  int r;
+
+  w->pool = pool;
+  r = run_dir_job (w, job, &w->err);
+  dir_job_free (job);
+  return r;
+}
+
+/* The directory's xattrs go with the job (*X emptied). Another worker walks it when one is idle. */
+static int copy_dir (struct walk *w, int srcdir, int dstdir, const char *name, const char *rel, const struct stat *st,
+                     struct xattrs *x, keel_error **err)
+{
+  struct dir_job *j = dir_job_new (rel, st);
+  int r = -1;
+
+  if (j == NULL)
+    return keel_err (err, ENOMEM, "walk");
+  j->x = *x;
+  memset (x, 0, sizeof (*x));
+  if ((j->src = open_src (srcdir, name, O_RDONLY | O_DIRECTORY)) < 0)
+    r = keel_err_errno (err, "open `%s`", rel);
+  /* u+rwx until its content is in, its own mode at the end */
+  else if (w->mode != SNAPSHOT_OFF
+           && (mkdirat (dstdir, name, 0700) < 0
+               || (j->dst = openat (dstdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0))
+    r = keel_err_errno (err, "create `%s`", rel);
+  else if (tree_pool_offer (w->pool, j))
+    return 0;
+  else
+    r = run_dir_job (w, j, err);
+  dir_job_free (j);
+  return r;
+}
+
+/* A second name of an inode already copied: link to the copy (hard links inside the image stay links).
+ * Called with the link table locked. */
 static int copy_link_group (struct walk *w, int dstdir, const char *name, const char *rel, const struct stat *st,
                             bool *done, keel_error **err)
 {
-  struct link_slot *s = link_find (w, st);
+  struct link_slot *s = link_find (w->sh, st);
 
   *done = false;
   if (s != NULL && s->dst != NULL)
@@ -516,13 +599,24 @@ static int copy_link_group (struct walk *w, int dstdir, const char *name, const 
       *done = true;
       return 0;
     }
-  return link_add (w, st, rel) < 0 ? keel_err (err, ENOMEM, "hard links") : 0;
+  return link_add (w->sh, st, rel) < 0 ? keel_err (err, ENOMEM, "hard links") : 0;
+}
+
+static int copy_new (struct walk *w, int srcdir, int dstdir, const char *name, const char *rel, const struct stat *st,
+                     const char *target, const struct xattrs *x, keel_error **err)
+{
+  if (S_ISREG (st->st_mode))
+    return copy_regular (w, srcdir, dstdir, name, rel, st, x, err);
+  if (S_ISSOCK (st->st_mode))
+    return keel_err (err, 0, "`%s`: a socket (layer_apply never makes one)", rel);
+  return copy_other (w, srcdir, dstdir, name, rel, st, target, x, err);
 }
 
 static int copy_entry (struct walk *w, int srcdir, int dstdir, const char *name, const char *rel, const struct stat *st,
-                       const char *target, const struct xattrs *x, keel_error **err)
+                       const char *target, struct xattrs *x, keel_error **err)
 {
   bool done = false;
+  int r;
 
   if (S_ISDIR (st->st_mode))
     return copy_dir (w, srcdir, dstdir, name, rel, st, x, err);
@@ -537,13 +631,15 @@ static int copy_entry (struct walk *w, int srcdir, int dstdir, const char *name,
         return keel_err (err, EXDEV, "--snapshot=hardlink: the bundle is not on the store's filesystem");
       return keel_err_errno (err, "hard link `%s`", rel);
     }
-  if (st->st_nlink > 1 && (copy_link_group (w, dstdir, name, rel, st, &done, err) < 0 || done))
-    return done ? 0 : -1;
-  if (S_ISREG (st->st_mode))
-    return copy_regular (w, srcdir, dstdir, name, rel, st, x, err);
-  if (S_ISSOCK (st->st_mode))
-    return keel_err (err, 0, "`%s`: a socket (layer_apply never makes one)", rel);
-  return copy_other (w, srcdir, dstdir, name, rel, st, target, x, err);
+  if (st->st_nlink <= 1)
+    return copy_new (w, srcdir, dstdir, name, rel, st, target, x, err);
+  /* the first name is made with the table locked: a worker meeting another name links to a complete file */
+  pthread_mutex_lock (&w->sh->mu);
+  r = copy_link_group (w, dstdir, name, rel, st, &done, err);
+  if (r == 0 && !done)
+    r = copy_new (w, srcdir, dstdir, name, rel, st, target, x, err);
+  pthread_mutex_unlock (&w->sh->mu);
+  return r;
 }
 
 static int visit (struct walk *w, int srcfd, int dstfd, const char *dir, const char *name, keel_error **err)
@@ -570,47 +666,115 @@ static int visit (struct walk *w, int srcfd, int dstfd, const char *dir, const c
   return r;
 }
 
+/* SRCFD is the job's own descriptor: getdents64 moves its offset (and saves the dup, fcntl and close
+ * that fdopendir/closedir cost per directory). */
 static int walk_dir (struct walk *w, int srcfd, int dstfd, const char *rel, keel_error **err)
 {
-  int fd = dup (srcfd);
-  DIR *d = fd < 0 ? NULL : fdopendir (fd);
-  struct dirent *e;
-  int r = 0;
+  enum
+  {
+    DENTS_SIZE = 32768
+  };
+  _cleanup_free_ char *buf = malloc (DENTS_SIZE);
+  ssize_t n;
 
-  if (d == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return keel_err_errno (err, "read directory `%s`", *rel ? rel : ".");
-    }
-  /* errno tells the end of the directory from a failing readdir: cleared before each call */
-  while (r == 0 && (errno = 0, e = readdir (d)) != NULL)
-    if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
-      r = visit (w, srcfd, dstfd, rel, e->d_name, err);
-  if (r == 0 && errno != 0)
-    r = keel_err_errno (err, "read directory `%s`", *rel ? rel : ".");
-  closedir (d);
-  return r;
+  if (buf == NULL)
+    return keel_err (err, ENOMEM, "walk");
+  while ((n = getdents64 (srcfd, buf, DENTS_SIZE)) > 0)
+    for (ssize_t off = 0; off < n;)
+      {
+        const struct dirent64 *e = (const struct dirent64 *)(void *)(buf + off);
+        off += e->d_reclen;
+        if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+          continue;
+        if (tree_pool_failed (w->pool))
+          return keel_err (err, ECANCELED, "stopped: another part of the walk failed");
+        if (visit (w, srcfd, dstfd, rel, e->d_name, err) < 0)
+          return -1;
+      }
+  return n < 0 ? keel_err_errno (err, "read directory `%s`", *rel ? rel : ".") : 0;
 }
 
-/* The root: its own record and metadata, then the tree. */
-static int walk_root (struct walk *w, int srcfd, int dstfd, keel_error **err)
+/* The root's job: its own descriptors (the caller's keep their offsets), its record summed. */
+static struct dir_job *root_job (struct walk *w, int srcfd, int dstfd, keel_error **err)
 {
-  struct xattrs x = { 0 };
-  struct stat st;
+  struct stat st = { 0 };
+  struct dir_job *j = dir_job_new ("", &st);
+
+  if (j == NULL)
+    return keel_err (err, ENOMEM, "walk"), NULL;
+  if ((j->src = openat (srcfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat (j->src, &j->st) < 0)
+    keel_err_errno (err, "open the tree's root");
+  else if (dstfd >= 0 && (j->dst = fcntl (dstfd, F_DUPFD_CLOEXEC, 0)) < 0)
+    keel_err_errno (err, "dup the destination");
+  else if (xattrs_read (j->src, ".", &j->x, err) == 0 && record (w, j->src, ".", "", &j->st, NULL, &j->x, err) == 0)
+    return j;
+  dir_job_free (j);
+  return NULL;
+}
+
+static void sum_into (struct tree_sum *total, const struct tree_sum *part)
+{
+  for (int i = 0; i < 4; i++)
+    total->lane[i] += part->lane[i];
+  total->entries += part->entries;
+}
+
+#define WALK_WORKERS_MAX 4
+
+/* Walk the tree below SRCFD (into DSTFD unless PROTO->mode is SNAPSHOT_OFF) on a worker per CPU, up to
+ * WALK_WORKERS_MAX; their sums added into SHAPE and CONTENT (NULL when not digesting content). */
+static int walk_tree (const struct walk *proto, int srcfd, int dstfd, struct tree_sum *shape, struct tree_sum *content,
+                      keel_error **err)
+{
+  struct walk_shared sh = { .mu = PTHREAD_MUTEX_INITIALIZER };
+  struct walk ws[WALK_WORKERS_MAX];
+  void *workers[WALK_WORKERS_MAX], *failed = NULL;
+  size_t n = tree_pool_workers (WALK_WORKERS_MAX);
+  struct dir_job *root = NULL;
   int r = -1;
 
-  w->ctx = EVP_MD_CTX_new ();
-  w->alg = EVP_MD_fetch (NULL, "SHA256", NULL);
-  if (w->ctx == NULL || w->alg == NULL)
-    r = keel_err (err, ENOMEM, "sha256");
-  else if (fstat (srcfd, &st) < 0)
-    r = keel_err_errno (err, "stat the tree's root");
-  else if (xattrs_read (srcfd, ".", &x, err) == 0 && record (w, srcfd, ".", "", &st, NULL, &x, err) == 0
-           && walk_dir (w, srcfd, dstfd, "", err) == 0)
-    r = w->mode == SNAPSHOT_OFF ? 0 : put_metadata (w, dstfd, ".", "/", &st, &x, err);
-  xattrs_clear (&x);
-  walk_clear (w);
+  for (size_t i = 0; i < n; i++)
+    {
+      ws[i] = *proto;
+      ws[i].sh = &sh;
+      ws[i].ctx = EVP_MD_CTX_new ();
+      ws[i].alg = EVP_MD_fetch (NULL, "SHA256", NULL);
+      workers[i] = &ws[i];
+    }
+  for (size_t i = 0; i < n; i++)
+    if (ws[i].ctx == NULL || ws[i].alg == NULL)
+      {
+        keel_err (err, ENOMEM, "sha256");
+        goto out;
+      }
+  if ((root = root_job (&ws[0], srcfd, dstfd, err)) == NULL)
+    goto out;
+  r = tree_pool_run (n, workers, dir_job_run, dir_job_free, root, &failed);
+  if (r < 0)
+    {
+      struct walk *f = failed;
+      if (f != NULL && f->err != NULL)
+        *err = keel_steal_ptr (f->err);
+      else
+        keel_err (err, 0, "tree walk failed");
+    }
+  memset (shape, 0, sizeof (*shape));
+  if (content != NULL)
+    memset (content, 0, sizeof (*content));
+  for (size_t i = 0; i < n; i++)
+    {
+      sum_into (shape, &ws[i].shape);
+      if (content != NULL)
+        sum_into (content, &ws[i].content_sum);
+    }
+out:
+  for (size_t i = 0; i < n; i++)
+    {
+      EVP_MD_CTX_free (ws[i].ctx);
+      EVP_MD_free (ws[i].alg);
+      keel_error_free (ws[i].err);
+    }
+  shared_clear (&sh);
   return r;
 }
 
@@ -633,7 +797,7 @@ static mode_t current_umask (void)
 int tree_copy (int srcfd, int dstfd, enum snapshot_mode mode, bool chown, bool rootless, const log_options *log,
                struct tree_sum *shape, keel_error **err)
 {
-  struct walk w = { .mode = mode, .chown = chown, .rootless = rootless, .dst_root = dstfd, .log = log, .shape = shape };
+  struct walk w = { .mode = mode, .chown = chown, .rootless = rootless, .dst_root = dstfd, .log = log };
   struct stat root;
 
   memset (shape, 0, sizeof (*shape));
@@ -645,16 +809,14 @@ int tree_copy (int srcfd, int dstfd, enum snapshot_mode mode, bool chown, bool r
   w.euid = geteuid ();
   w.egid = getegid ();
   w.umask = current_umask ();
-  return walk_root (&w, srcfd, dstfd, err);
+  return walk_tree (&w, srcfd, dstfd, shape, NULL, err);
 }
 
 int tree_digest (int dirfd, struct tree_sum *shape, struct tree_sum *content, keel_error **err)
 {
-  struct walk w = { .mode = SNAPSHOT_OFF, .content = true, .dst_root = -1, .shape = shape, .content_sum = content };
+  struct walk w = { .mode = SNAPSHOT_OFF, .content = true, .dst_root = -1 };
 
-  memset (shape, 0, sizeof (*shape));
-  memset (content, 0, sizeof (*content));
-  return walk_root (&w, dirfd, -1, err);
+  return walk_tree (&w, dirfd, -1, shape, content, err);
 }
 
 /* Entries are removed while the directory is read: passes until one finds nothing. */

@@ -6,7 +6,8 @@ imagetool_libunpack_a_SOURCES = \
 	imagetool/bundle.c imagetool/bundle.h \
 	imagetool/unpack.c imagetool/unpack.h \
 	imagetool/unpack_flags.c \
-	imagetool/snapshot.c imagetool/snapshot.h imagetool/snapshot_tree.c
+	imagetool/snapshot.c imagetool/snapshot.h imagetool/snapshot_tree.c \
+	imagetool/tree_pool.c imagetool/tree_pool.h
 # What a program linking libunpack needs (libunpack before libspec).
 UNPACK_LIBS = imagetool/libunpack.a $(SPEC_LIBS) $(ARCHIVE_LIBS)
 UNPACK_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/imagetool $(YAJL_CFLAGS)

@@ -256,6 +256,66 @@ all_layers() {
   ! ls -d "$T"/b2.tmp-* 2>/dev/null || false
 }
 
+# A layer of many directories, with hard links between files of different directories, xattrs and modes that
+# go on only at the end (read-only directories): the copy is walked by a worker per CPU, which meet each other's
+# link groups and directories.
+wide_layer() {
+  local i
+  for i in $(seq 1 60); do
+    if [ $((i % 5)) = 0 ]; then
+      echo "dir d$i mode=0555 xattr.user.d=$i"
+    else
+      echo "dir d$i mode=0750 uid=$i gid=$i"
+    fi
+    echo "dir d$i/sub"
+    echo "file d$i/sub/f data=$i uid=$i mode=0640"
+    echo "file d$i/g data=g$i"
+  done
+  for i in $(seq 1 60); do
+    echo "hardlink d$i/link target=d$(((i * 7) % 60 + 1))/sub/f"
+  done
+}
+
+@test "snapshot: a wide tree with hard links across directories is the same on one worker and on one per CPU" {
+  wide_layer | mklayer wide.tar
+  store_image img wide.tar
+  unpack img "$T/fresh"
+  tree "$T/fresh" >"$T/fresh.tree"
+  grep -q '^/d8/sub/f file 0640 8:0 size=1 hardlinks=/d1/link,/d8/sub/f$' "$T/fresh.tree"
+  unpack --snapshot=copy img "$T/b-all"
+  diff -u "$T/fresh.tree" <(tree "$T/b-all")
+  # the digest of the walk (summed over the workers) matches the one recorded, whatever the number of workers
+  run taskset -c 0 "$IMAGETOOL" --store "$S" --debug unpack --snapshot=copy img "$T/b-one"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"rootfs composed from"* ]]
+  [[ "$output" != *"changed since it was made"* ]]
+  diff -u "$T/fresh.tree" <(tree "$T/b-one")
+  unpack --snapshot=hardlink img "$T/b-link"
+  [[ "$output" == *"rootfs composed from"* ]]
+  [[ "$output" != *"changed since it was made"* ]]
+  diff -u "$T/fresh.tree" <(tree "$T/b-link")
+  [ "$(stat -c %i "$T/b-link/rootfs/d1/link")" = "$(stat -c %i "$T/b-link/rootfs/d8/sub/f")" ]
+}
+
+@test "snapshot: --snapshot=hardlink into another filesystem fails on every worker with one clear error, no bundle left" {
+  local other
+  other=$(mktemp -d /var/tmp/keel-snap.XXXXXX)
+  [ "$(stat -c %d "$other")" != "$(stat -c %d "$T")" ] || skip "/var/tmp is on the store's filesystem"
+  wide_layer | mklayer wide.tar
+  store_image img wide.tar
+  unpack --snapshot img "$T/b1"
+  run it unpack --snapshot=hardlink img "$other/b2"
+  echo "$output"
+  local left
+  left=$(ls -A "$other")
+  rm -rf "$other"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--snapshot=hardlink: the bundle is not on the store's filesystem"* ]]
+  [[ "$output" != *"another part of the walk"* ]]
+  [ -z "$left" ]
+}
+
 @test "snapshot: bad mode, reflink where the filesystem cannot: clear errors, no bundle left" {
   make_layers
   store_image img l1.tar.gz
