@@ -197,6 +197,29 @@ state_of() { "$RUNTIME" state "$1" | jq -r .status; }
   "$RUNTIME" kill --all "$ID" TERM
 }
 
+@test "lifecycle: on v1, kill --all and delete -f of a stopped container leave the freezer alone (its cgroup is empty)" {
+  # Freezing a v1 cgroup flips a kernel static key (text patched on every CPU): a tenth of a `run` here.
+  [ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer hierarchy (pure cgroup v2)"
+  command -v strace >/dev/null || skip "strace missing"
+  bundle_set "$B" '.process.args = ["true"]'
+  # pure v1 as the runtime sees it: without the cgroup2 mount of a hybrid host there is no cgroup.kill
+  run unshare -m --propagation private bash -c '
+    ! mountpoint -q /sys/fs/cgroup/unified || umount /sys/fs/cgroup/unified
+    "$1" run --keep -b "$2" "$3" || exit 1
+    strace -f -o "$4/kill.trace" -e trace=openat,openat2 "$1" kill --all "$3" TERM || exit 2
+    strace -f -o "$4/delete.trace" -e trace=openat,openat2 "$1" delete --force "$3" || exit 3
+    grep -c "freezer\.state" "$4/kill.trace" "$4/delete.trace"
+    grep -c "cgroup\.procs" "$4/kill.trace" "$4/delete.trace"' _ "$RUNTIME" "$B" "$ID" "$TMP"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "$TMP/kill.trace:0" ]
+  [ "${lines[1]}" = "$TMP/delete.trace:0" ]
+  # ... because it looked and found nothing to signal
+  [ "${lines[2]}" = "$TMP/kill.trace:1" ]
+  [ "${lines[3]}" = "$TMP/delete.trace:1" ]
+  [ ! -e "/sys/fs/cgroup/freezer/keel/$ID" ]
+}
+
 @test "lifecycle: --debug logs the init pid and cgroup; json lines with --log-format json" {
   "$RUNTIME" --debug --log "$TMP/log" --log-format json create -b "$B" --pid-file "$TMP/pid" "$ID"
   jq -e --arg id "$ID" --arg pid "$(cat "$TMP/pid")" \
