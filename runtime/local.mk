@@ -15,8 +15,8 @@ runtime_runtime_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFL
 # CVE-2019-5736 re-exec, was the largest start-up cost). Should a libspec object using it get pulled in, this link
 # fails instead of quietly adding the library back.
 # Nor $(SELINUX_LIBS): runtime/lsm.c dlopen()s libselinux when a label asks for it (--with-selinux: headers only).
-runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a spec/libspec.a $(YAJL_LIBS) $(CAP_LIBS) \
-	$(SECCOMP_LIBS)
+# $(RUNTIME_LIBS): libyajl, libcap and libseccomp, linked in where their archives are (configure.ac).
+runtime_runtime_LDADD = runtime/libseccompfilter.a runtime/libcgroupres.a spec/libspec.a $(RUNTIME_LIBS)
 
 # What the runtime loads at start-up (no libcrypto, libselinux only on demand).
 TESTS += tests/runtime/linkage.bats

@@ -56,3 +56,19 @@ needed() {
   [ "$end" -gt 0 ]
   [ "$copy" -ge "$end" ]
 }
+
+@test "linkage: where configure links libyajl, libcap and libseccomp in, the runtime loads libc alone" {
+  grep -q '^#define RUNTIME_STATIC_LIBS 1' "$KEEL_BUILDDIR/config.h" || skip "configured without the static archives"
+  run needed
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = libc.so.6 ]
+  # the libraries still work: JSON parsed, capabilities set, a seccomp filter compiled and loaded
+  bundle_set "$B" '.process.args = ["sh", "-c", "grep -E \"^(CapBnd|Seccomp):\" /proc/self/status"]
+    | .process.capabilities.bounding = ["CAP_KILL"]
+    | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_ERRNO"}]}'
+  run "$RUNTIME" run -b "$B" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'CapBnd:\t0000000000000020\nSeccomp:\t2')" ]
+}
