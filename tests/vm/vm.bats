@@ -118,3 +118,21 @@ teardown() {
   [ "$status" -eq 0 ]
   [ -n "$output" ]
 }
+
+@test "vm: both manifest drivers (bats-in-vm, bats-in-pure-v1) bail out on a bad manifest, naming it" {
+  printf 'suite %s\nmemory 512\n' "$TMP/none.bats" >"$TMP/bad.vmbats"
+  run "$KEEL_SRCDIR/tests/lib/vm/bats-in-vm" "$TMP/bad.vmbats"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "$output" = "Bail out! $TMP/bad.vmbats: unknown directive 'memory' (want suite, files, modules, mem, timeout)" ]
+  printf 'suite %s\n' "$TMP/none.bats" >"$TMP/missing.vmbats"
+  run "$KEEL_SRCDIR/tests/lib/vm/bats-in-vm" "$TMP/missing.vmbats"
+  [ "$output" = "Bail out! $TMP/missing.vmbats: suite $TMP/none.bats does not exist" ]
+  printf '# nothing\n' >"$TMP/empty.v1bats"
+  run "$KEEL_SRCDIR/tests/lib/bats-in-pure-v1" "$TMP/empty.v1bats"
+  [ "$status" -eq 1 ]
+  [ "$output" = "Bail out! $TMP/empty.v1bats: no 'suite PATH' line" ]
+  printf 'suite x\nmem 1\n' >"$TMP/bad.v1bats"
+  run "$KEEL_SRCDIR/tests/lib/bats-in-pure-v1" "$TMP/bad.v1bats"
+  [ "$output" = "Bail out! $TMP/bad.v1bats: unknown directive 'mem' (want suite)" ]
+}
