@@ -558,7 +558,8 @@ static int dir_job_run (struct tree_pool *pool, void *worker, void *job)
   return r;
 }
 
-/* The directory's xattrs go with the job (*X emptied). Another worker walks it when one is idle. */
+/* The directory's xattrs go with the job (*X emptied). It is queued for whichever worker looks next while the
+ * queue has room, else walked here. */
 static int copy_dir (struct walk *w, int srcdir, int dstdir, const char *name, const char *rel, const struct stat *st,
                      struct xattrs *x, keel_error **err)
 {

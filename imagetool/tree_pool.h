@@ -15,8 +15,9 @@ typedef int (*tree_pool_fn) (struct tree_pool *pool, void *worker, void *job);
 int tree_pool_run (size_t nworkers, void **workers, tree_pool_fn fn, void (*drop) (void *job), void *first,
                    void **failed);
 
-/* Queue JOB for an idle worker: true when the pool took it, false when the caller should run it itself
- * (the queue is full, or there is no other worker). POOL may be NULL. */
+/* Queue JOB for the next worker that looks for one: true when the pool took it, false when the caller should run
+ * it itself (the queue holds 2 jobs per worker already, a job failed, or there is no other worker). POOL may be
+ * NULL. */
 bool tree_pool_offer (struct tree_pool *pool, void *job);
 
 /* True once a job failed: the others stop at their next entry. */
