@@ -104,6 +104,11 @@ task_status() {
   ctrd task ls | awk -v id="$1" '$1 == id {print $3}'
 }
 
+# task_is ID STATUS: the task's status is STATUS now (a predicate for wait_until).
+task_is() {
+  [ "$(task_status "$1")" = "$2" ]
+}
+
 # task_pid ID: the task's init pid (host view).
 task_pid() {
   ctrd task ls | awk -v id="$1" '$1 == id {print $2}'
@@ -140,12 +145,12 @@ check_detached() {
   task_status "$id"
   cat "/proc/$pid/root/tmp/sig"
   ctrd task kill "$id" # SIGTERM by default
-  wait_until 10 test "$(task_status "$id")" = STOPPED
+  wait_until 10 task_is "$id" STOPPED
   task_status "$id"
   ctrd_remove "$id"
   ctrd_run "$1" "$2" "$id" -d -- sleep 60
   ctrd task kill --signal KILL "$id"
-  wait_until 10 test "$(task_status "$id")" = STOPPED
+  wait_until 10 task_is "$id" STOPPED
   ctrd_remove "$id"
   # nothing left: no runtime state, no cgroup
   "$1" --root "$CTRD_DIR/runc-root/$2/$CTRD_NS" list -q 2>/dev/null | grep -c "^$id\$" || true
@@ -181,7 +186,7 @@ check_exec() {
   exec_with_tty "$id" e3 | sed 's|^/dev/pts/[0-9]*$|/dev/pts/N|'
   echo piped | ctrd_exec --exec-id e4 "$id" cat
   ctrd task kill --signal KILL "$id"
-  wait_until 10 test "$(task_status "$id")" = STOPPED
+  wait_until 10 task_is "$id" STOPPED
   ctrd_remove "$id"
 }
 
@@ -202,7 +207,7 @@ check_pause() {
   task_status "$id"
   cat "/sys/fs/cgroup/freezer/$CTRD_NS/$id/freezer.state"
   ctrd task kill --signal KILL "$id"
-  wait_until 10 test "$(task_status "$id")" = STOPPED
+  wait_until 10 task_is "$id" STOPPED
   ctrd_remove "$id"
 }
 
@@ -215,12 +220,12 @@ check_pause() {
 # start_two_process_task RUNTIME LABEL ID: a detached task with 32 MiB memory and two processes.
 start_two_process_task() {
   ctrd_run "$1" "$2" "$3" -d --memory-limit 33554432 -- sh -c 'sleep 60 & wait'
-  wait_until 10 test "$(cat "/sys/fs/cgroup/pids/$CTRD_NS/$3/pids.current")" -ge 2
+  wait_until 10 at_least 2 cat "/sys/fs/cgroup/pids/$CTRD_NS/$3/pids.current"
 }
 
 kill_and_remove() {
   ctrd task kill --signal KILL "$1"
-  wait_until 10 test "$(task_status "$1")" = STOPPED
+  wait_until 10 task_is "$1" STOPPED
   ctrd_remove "$1"
 }
 

@@ -89,6 +89,8 @@ cgroup_dirs_named() {
 }
 
 # wait_until SECONDS CMD...: retry CMD every 0.1 s until it succeeds or SECONDS pass.
+# COMMAND is run afresh each time: a condition on a value must read it inside it (a predicate function such as
+# at_least, not `test "$(cat FILE)"`, whose $(...) is expanded once, before the first try).
 wait_until() {
   local tries=$(($1 * 10))
   shift
@@ -97,6 +99,14 @@ wait_until() {
     [ "$tries" -gt 0 ] || return 1
     sleep 0.1
   done
+}
+
+# at_least N COMMAND...: COMMAND prints a number that is N or more (a predicate for wait_until).
+at_least() {
+  local n=$1 v
+  shift
+  v=$("$@" 2>/dev/null) || return 1
+  [ -n "$v" ] && [ "$v" -ge "$n" ]
 }
 
 # same_on_both FUNC: runs FUNC RUNTIME LABEL for the reference runtime ($REF_RT, label ref) and for ours

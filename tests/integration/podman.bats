@@ -79,6 +79,12 @@ cgroup_file() {
   cat "/sys/fs/cgroup/$1/$POD_CGROUP_PARENT/libpod-$3/$2"
 }
 
+# logs_have RUNTIME NAME PATTERN: the container's logs hold PATTERN now (a predicate for wait_until: the logs are
+# read again on each try).
+logs_have() {
+  pod "$1" logs "$2" 2>&1 | grep -q -- "$3"
+}
+
 state_of() {
   pod "$1" inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$2"
 }
@@ -119,7 +125,7 @@ check_detached() {
   local name="pd-detached-$2"
   pod_run "$1" -d --name "$name" "$POD_IMAGE" \
     sh -c 'echo started; trap "echo got TERM; exit 7" TERM; while :; do sleep 0.1; done' >/dev/null
-  wait_until 10 grep -q started <(pod "$1" logs "$name" 2>&1)
+  wait_until 10 logs_have "$1" "$name" started
   state_of "$1" "$name"
   pod "$1" stop --time 10 "$name" >/dev/null
   state_of "$1" "$name"
@@ -224,7 +230,7 @@ check_pause() {
 check_top_stats_inspect() {
   local name="pd-info-$2" id pid
   id=$(pod_run "$1" -d --name "$name" --memory 32m "$POD_IMAGE" sh -c 'sleep 60 & wait')
-  wait_until 10 test "$(cgroup_file pids pids.current "$id")" -ge 2
+  wait_until 10 at_least 2 cgroup_file pids pids.current "$id"
   # pids other than 1 depend on how many helper processes the runtime forked in the pid namespace
   pod "$1" top "$name" pid args | awk 'NR > 1 && $1 != 1 {$1 = "N"} {print}'
   pod "$1" stats --no-stream --format '{{.PIDs}} {{.MemUsage}}' "$name" | sed 's/^\([0-9]*\) .* \/ /\1 _ \/ /'
@@ -247,9 +253,9 @@ check_kill() {
   local name="pd-kill-$2"
   pod_run "$1" -d --name "$name" "$POD_IMAGE" \
     sh -c 'trap "echo got USR1" USR1; trap "echo got HUP; exit 9" HUP; echo ready; while :; do sleep 0.1; done' >/dev/null
-  wait_until 10 grep -q ready <(pod "$1" logs "$name" 2>&1)
+  wait_until 10 logs_have "$1" "$name" ready
   pod "$1" kill --signal USR1 "$name" >/dev/null
-  wait_until 10 grep -q 'got USR1' <(pod "$1" logs "$name" 2>&1)
+  wait_until 10 logs_have "$1" "$name" 'got USR1'
   state_of "$1" "$name"
   pod "$1" kill --signal SIGHUP "$name" >/dev/null
   pod "$1" wait "$name"
