@@ -6,12 +6,19 @@
 KEEL_PYTHON=/usr/bin/python3
 [ -x "$KEEL_PYTHON" ] || KEEL_PYTHON=python3
 
-# A random high port nobody listens on (a race with another binder is retried by registry_start's caller).
+# A random port no socket uses, below the kernel's ephemeral range where it can: a port in that range may be
+# taken by any outgoing connection between this check and the server's bind (CI once lost debian_e2e.bats to
+# "bind: address already in use" so). With an ephemeral range starting below 11000, any high port.
 registry_free_port() {
-  local port
+  local port lo=32768 rest base=10000 span
+  read -r lo rest </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  span=$((lo - base))
+  if [ "$span" -lt 1000 ]; then
+    base=20000 span=40000
+  fi
   while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! ss -Htln "sport = :$port" | grep -q .; then
+    port=$((base + RANDOM % span))
+    if ! ss -Htan "sport = :$port" | grep -q .; then
       echo "$port"
       return
     fi
